@@ -44,7 +44,8 @@ struct PullEvent
     QString message; // plain text, at most MaxMessageBytes of UTF-8
     QString rule;    // classifier rule id (ci) or failed probe step
     CiContext ci;
-    int ciLine = 0; // 1-based log line, 0 if none
+    int ciLine = 0;    // 1-based log line, 0 if none
+    bool cold = false; // probe: first pull after a digest change (nixery builds on demand then)
 
     friend bool operator==(const PullEvent &, const PullEvent &) = default;
 };

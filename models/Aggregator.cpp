@@ -1,0 +1,290 @@
+#include "Aggregator.h"
+
+#include "DerivedState.h"
+
+#include <QHash>
+
+#include <algorithm>
+#include <map>
+
+namespace pw {
+
+qint64 floorTo(qint64 ts, qint64 step)
+{
+    const qint64 r = ts % step;
+    return r < 0 ? ts - r - step : ts - r;
+}
+
+namespace {
+qint64 ceilTo(qint64 ts, qint64 step)
+{
+    const qint64 f = floorTo(ts, step);
+    return f == ts ? ts : f + step;
+}
+} // namespace
+
+BucketState BucketStats::state() const
+{
+    if (total == 0)
+        return BucketState::NoData;
+    if (ok == total)
+        return BucketState::Up;
+    return ok == 0 ? BucketState::Down : BucketState::Degraded;
+}
+
+Category BucketStats::topCategory() const
+{
+    Category best = Category::None;
+    qint64 bestCount = 0;
+    for (Category c : FailureCategories) {
+        if (failures[int(c)] > bestCount) {
+            best = c;
+            bestCount = failures[int(c)];
+        }
+    }
+    return best;
+}
+
+void BucketStats::add(const RollupRow &row)
+{
+    total += row.total;
+    ok += row.ok;
+    for (int i = 0; i < CategoryCount; ++i)
+        failures[i] += row.failures[i];
+    latency.merge(row.latency);
+    coldLatency.merge(row.coldLatency);
+}
+
+Status Aggregator::collect(const AggregateQuery &query, bool perImage,
+                           const std::function<void(const RollupRow &, qint64)> &visit) const
+{
+    const TimeRange &range = query.range;
+    if (range.isEmpty())
+        return {};
+    const qint64 step = query.bucketMs;
+    const auto bucketOf = [&](qint64 ts) { return step > 0 ? floorTo(ts, step) : range.from; };
+
+    // Rollup levels usable for this bucket width, coarsest first; event-level filters
+    // (outcome, category) are not in rollups, so they read raw rows only.
+    std::vector<Granularity> levels;
+    if (!query.filter.ok && !query.filter.category) {
+        for (Granularity g : {Granularity::Day, Granularity::Hour}) {
+            if (step == 0 || step % granularityMs(g) == 0)
+                levels.push_back(g);
+        }
+    }
+
+    Status status;
+    RollupAccumulator raw(Granularity::Hour); // scratch for raw edges
+    QHash<QString, int> imageIds;
+    for (const ImageInfo &info : m_store.images())
+        imageIds.insert(info.image, info.id);
+
+    const auto readRaw = [&](const TimeRange &r) {
+        if (r.isEmpty() || !status)
+            return;
+        status = m_store.scanEvents(query.filter, r, [&](const PullEvent &e) {
+            RollupRow row;
+            row.imageId = perImage ? imageIds.value(e.image) : 0;
+            row.source = e.source;
+            row.total = 1;
+            row.ok = e.ok ? 1 : 0;
+            if (!e.ok)
+                ++row.failures[int(e.category == Category::None ? Category::Unknown : e.category)];
+            if (e.latencyMs >= 0) {
+                row.latency.add(e.latencyMs);
+                if (e.cold)
+                    row.coldLatency.add(e.latencyMs);
+            }
+            visit(row, bucketOf(e.ts));
+            return true;
+        });
+    };
+    const std::function<void(const TimeRange &, size_t)> cover = [&](const TimeRange &r,
+                                                                      size_t level) {
+        if (r.isEmpty() || !status)
+            return;
+        if (level == levels.size()) {
+            readRaw(r);
+            return;
+        }
+        const qint64 g = granularityMs(levels[level]);
+        const TimeRange inner{ceilTo(r.from, g), floorTo(r.to, g)};
+        if (inner.isEmpty()) {
+            cover(r, level + 1);
+            return;
+        }
+        cover(TimeRange{r.from, inner.from}, level + 1);
+        if (status) {
+            status = m_store.scanRollups(levels[level], query.filter, inner,
+                                         [&](const RollupRow &row) {
+                                             visit(row, bucketOf(row.bucketStart));
+                                         });
+        }
+        cover(TimeRange{inner.to, r.to}, level + 1);
+    };
+    cover(range, 0);
+    return status;
+}
+
+Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query) const
+{
+    std::map<std::pair<qint64, int>, BucketStats> buckets; // (bucket, image) keeps the order
+    Status s = collect(query, true, [&](const RollupRow &row, qint64 bucket) {
+        BucketStats &b = buckets[{bucket, row.imageId}];
+        b.imageId = row.imageId;
+        b.bucketStart = bucket;
+        b.bucketEnd = query.bucketMs > 0 ? bucket + query.bucketMs : query.range.to;
+        b.add(row);
+    });
+    if (!s)
+        return Error{s.error()};
+    QList<BucketStats> list;
+    list.reserve(qsizetype(buckets.size()));
+    for (auto &entry : buckets)
+        list.append(std::move(entry.second));
+    if (query.bucketMs > 0) { // name images by reference within a bucket, as the CSV lists them
+        QHash<int, QString> names;
+        for (const ImageInfo &info : m_store.images())
+            names.insert(info.id, info.image);
+        std::stable_sort(list.begin(), list.end(), [&](const BucketStats &a, const BucketStats &b) {
+            if (a.bucketStart != b.bucketStart)
+                return a.bucketStart < b.bucketStart;
+            return names.value(a.imageId) < names.value(b.imageId);
+        });
+    }
+    return list;
+}
+
+Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter,
+                                                const TimeRange &range) const
+{
+    Result<QList<BucketStats>> list = availability(AggregateQuery{filter, range, 0});
+    if (list) {
+        std::sort(list->begin(), list->end(), [](const BucketStats &a, const BucketStats &b) {
+            return a.imageId < b.imageId;
+        });
+    }
+    return list;
+}
+
+Result<QList<BucketStats>> Aggregator::overTime(const AggregateQuery &query) const
+{
+    std::map<qint64, BucketStats> buckets;
+    Status s = collect(query, false, [&](const RollupRow &row, qint64 bucket) {
+        BucketStats &b = buckets[bucket];
+        b.bucketStart = bucket;
+        b.bucketEnd = query.bucketMs > 0 ? bucket + query.bucketMs : query.range.to;
+        b.add(row);
+    });
+    if (!s)
+        return Error{s.error()};
+    QList<BucketStats> list;
+    for (auto &entry : buckets)
+        list.append(std::move(entry.second));
+    return list;
+}
+
+Result<QList<BreakdownRow>> Aggregator::breakdown(const EventFilter &filter,
+                                                  const TimeRange &range) const
+{
+    const Result<QList<BucketStats>> images = perImage(filter, range);
+    if (!images)
+        return Error{images.error()};
+    QHash<int, ImageInfo> infos;
+    for (const ImageInfo &info : m_store.images())
+        infos.insert(info.id, info);
+    QList<BreakdownRow> rows;
+    qint64 all = 0;
+    for (const BucketStats &b : *images) {
+        const ImageInfo info = infos.value(b.imageId);
+        for (Category c : FailureCategories) {
+            if (const qint64 n = b.failures[int(c)]) {
+                rows.append(BreakdownRow{c, info.registry, info.image, n, 0});
+                all += n;
+            }
+        }
+    }
+    for (BreakdownRow &row : rows)
+        row.sharePct = all ? 100.0 * double(row.failures) / double(all) : 0;
+    std::sort(rows.begin(), rows.end(), [](const BreakdownRow &a, const BreakdownRow &b) {
+        if (a.failures != b.failures)
+            return a.failures > b.failures;
+        if (a.category != b.category)
+            return a.category < b.category;
+        if (a.registry != b.registry)
+            return a.registry < b.registry;
+        return a.image < b.image;
+    });
+    return rows;
+}
+
+Result<QList<IncidentStats>> Aggregator::incidents(const EventFilter &filter,
+                                                   const TimeRange &range) const
+{
+    const Result<QList<Incident>> stored = m_store.incidents(filter, range);
+    if (!stored)
+        return Error{stored.error()};
+    QHash<int, QString> names;
+    for (const ImageInfo &info : m_store.images())
+        names.insert(info.id, info.image);
+    QList<IncidentStats> list;
+    for (const Incident &incident : *stored) {
+        if (!range.contains(incident.start))
+            continue;
+        IncidentStats stats{incident, names.value(incident.imageId), -1};
+        if (incident.recoveredAt >= 0 && incident.recoveredAt < range.to)
+            stats.ttrMs = incident.recoveredAt - incident.start;
+        list.append(stats);
+    }
+    return list;
+}
+
+Result<QList<CompareRow>> Aggregator::compare(const EventFilter &filter,
+                                              const TimeRange &range) const
+{
+    const Result<QList<BucketStats>> images = perImage(filter, range);
+    if (!images)
+        return Error{images.error()};
+    const Result<QList<IncidentStats>> incidentList = incidents(filter, range);
+    if (!incidentList)
+        return Error{incidentList.error()};
+    QHash<int, ImageInfo> infos;
+    for (const ImageInfo &info : m_store.images())
+        infos.insert(info.id, info);
+
+    QList<CompareRow> rows;
+    for (const BucketStats &b : *images) {
+        const ImageInfo info = infos.value(b.imageId);
+        CompareRow row{info.group, info.label, info.image, b, 0, -1, -1, -1};
+        qint64 recovered = 0, ttrSum = 0;
+        for (const IncidentStats &i : *incidentList) {
+            if (i.incident.imageId != b.imageId)
+                continue;
+            ++row.incidents;
+            if (i.ttrMs >= 0) {
+                ++recovered;
+                ttrSum += i.ttrMs;
+            }
+        }
+        if (recovered)
+            row.mttrS = double(ttrSum) / double(recovered) / 1000.0;
+        row.coldP50 = b.coldLatency.percentile(50);
+        LatencyHistogram warm = b.latency;
+        warm.subtract(b.coldLatency);
+        row.warmP50 = warm.percentile(50);
+        rows.append(row);
+    }
+    std::sort(rows.begin(), rows.end(), [](const CompareRow &a, const CompareRow &b) {
+        if (a.group.isEmpty() != b.group.isEmpty())
+            return !a.group.isEmpty(); // grouped images first
+        if (a.group != b.group)
+            return a.group < b.group;
+        if (a.label != b.label)
+            return a.label < b.label;
+        return a.image < b.image;
+    });
+    return rows;
+}
+
+} // namespace pw

@@ -1,0 +1,130 @@
+#pragma once
+
+#include "Category.h"
+#include "LatencyHistogram.h"
+#include "PullEvent.h"
+#include "Result.h"
+
+#include <QList>
+#include <QStringList>
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <span>
+
+namespace pw {
+
+// A half-open UTC interval [from, to) in epoch milliseconds.
+struct TimeRange
+{
+    qint64 from = 0;
+    qint64 to = 0;
+
+    bool contains(qint64 ts) const { return ts >= from && ts < to; }
+    bool isEmpty() const { return to <= from; }
+    qint64 length() const { return to - from; }
+    friend bool operator==(const TimeRange &, const TimeRange &) = default;
+};
+
+// Which events a query looks at. Empty lists mean "all".
+struct EventFilter
+{
+    QStringList images;     // canonical references
+    QStringList registries; // normalized domains
+    QStringList groups;     // config groups ("" is not a group)
+    std::optional<Source> source;
+    // Event-level refinements (raw events only; rollups ignore them).
+    std::optional<bool> ok;
+    std::optional<Category> category;
+
+    bool isAll() const
+    {
+        return images.isEmpty() && registries.isEmpty() && groups.isEmpty() && !source
+               && !ok && !category;
+    }
+};
+
+// The image dimension: one row per canonical reference.
+struct ImageInfo
+{
+    int id = 0;
+    QString image;
+    QString registry;
+    QString group;
+    QString label;
+    qint64 firstTs = 0; // first and last event seen (0 when none)
+    qint64 lastTs = 0;
+    qint64 events = 0; // raw events currently stored
+};
+
+enum class Granularity { Hour, Day };
+qint64 granularityMs(Granularity g);
+
+// Per image, source and bucket: the counts and latency histogram of the raw events in it.
+struct RollupRow
+{
+    int imageId = 0;
+    Source source = Source::Probe;
+    qint64 bucketStart = 0;
+    qint64 total = 0;
+    qint64 ok = 0;
+    std::array<qint64, CategoryCount> failures{}; // indexed by Category
+    LatencyHistogram latency;
+    LatencyHistogram coldLatency; // the cold pulls among them (warm = latency - coldLatency)
+};
+
+// A run of consecutive failures of one image, ended by its next successful pull.
+struct Incident
+{
+    int imageId = 0;
+    qint64 start = 0;        // first failure
+    qint64 lastFailure = 0;  // last failure of the run
+    qint64 recoveredAt = -1; // first success after the run, -1 while still failing
+    qint64 failures = 0;
+    Category dominant = Category::Unknown; // most frequent category (ties: the more specific)
+
+    bool isOpen() const { return recoveredAt < 0; }
+    friend bool operator==(const Incident &, const Incident &) = default;
+};
+
+// The pull history. SQLite today (SqliteHistoryStore); PostgreSQL can implement the same
+// interface later without touching callers. Implementations are used from one thread at a time.
+class HistoryStore
+{
+public:
+    virtual ~HistoryStore() = default;
+
+    // Stores events in one transaction: all or nothing. Rollups and incidents follow.
+    virtual Status append(std::span<const PullEvent> events) = 0;
+    // Records the group and label an image belongs to (from the config or the demo).
+    virtual Status setImageInfo(const QString &image, const QString &group,
+                                const QString &label) = 0;
+    virtual QList<ImageInfo> images() const = 0;
+    virtual qint64 eventCount() const = 0;
+    // First and last event timestamps; an empty range when there are none.
+    virtual TimeRange span() const = 0;
+
+    // Raw events in the range, oldest first; the callback returns false to stop.
+    virtual Status scanEvents(const EventFilter &filter, const TimeRange &range,
+                              const std::function<bool(const PullEvent &)> &visit) const = 0;
+    // Rollup rows whose bucket starts inside the range (aligned to the granularity).
+    virtual Status scanRollups(Granularity granularity, const EventFilter &filter,
+                               const TimeRange &range,
+                               const std::function<void(const RollupRow &)> &visit) const = 0;
+    // Incidents that overlap the range, oldest first.
+    virtual Result<QList<Incident>> incidents(const EventFilter &filter,
+                                              const TimeRange &range) const = 0;
+
+    // Drops raw events older than the cutoff; rollups and incidents stay.
+    virtual Status applyRetention(qint64 cutoffMs) = 0;
+    // Recomputes rollups and incidents from the raw events.
+    virtual Status rebuildDerived() = 0;
+    // Where the history lives (a file path or a connection string without secrets).
+    virtual QString location() const = 0;
+};
+
+// The image ids a filter selects (empty filter lists select every image).
+QList<int> selectImages(const QList<ImageInfo> &images, const EventFilter &filter);
+
+} // namespace pw

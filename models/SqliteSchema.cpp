@@ -1,0 +1,61 @@
+#include "SqliteSchema.h"
+
+namespace pw::SqliteSchema {
+
+namespace {
+// Version 1: dimensions, raw events and hourly rollups.
+constexpr const char *V1 = R"sql(
+CREATE TABLE registry(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE image(id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,
+                   registry INTEGER NOT NULL REFERENCES registry(id),
+                   grp TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT '',
+                   first_ts INTEGER NOT NULL DEFAULT 0, last_ts INTEGER NOT NULL DEFAULT 0,
+                   events INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE digest(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE rule(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE message(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE job(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, provider TEXT NOT NULL,
+                 repo TEXT NOT NULL, run_id TEXT NOT NULL, job_id TEXT NOT NULL,
+                 job_name TEXT NOT NULL, job_url TEXT NOT NULL);
+-- One row per pull attempt, integer-coded; absent values are NULL (no bytes on disk).
+CREATE TABLE event(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, source INTEGER NOT NULL,
+                   ok INTEGER NOT NULL, category INTEGER, status INTEGER, latency INTEGER,
+                   bytes INTEGER, digest INTEGER, rule INTEGER, message INTEGER, job INTEGER,
+                   line INTEGER, cold INTEGER);
+CREATE TABLE rollup_hour(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket INTEGER NOT NULL,
+                         total INTEGER NOT NULL, ok INTEGER NOT NULL, failures BLOB,
+                         latency BLOB, cold_latency BLOB,
+                         PRIMARY KEY(image, source, bucket)) WITHOUT ROWID;
+)sql";
+
+// Version 2: daily rollups for long ranges and materialized incidents.
+constexpr const char *V2 = R"sql(
+CREATE TABLE rollup_day(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket INTEGER NOT NULL,
+                        total INTEGER NOT NULL, ok INTEGER NOT NULL, failures BLOB,
+                        latency BLOB, cold_latency BLOB,
+                        PRIMARY KEY(image, source, bucket)) WITHOUT ROWID;
+CREATE TABLE incident(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, start_ts INTEGER NOT NULL,
+                      last_ts INTEGER NOT NULL, recovered_ts INTEGER, failures INTEGER NOT NULL,
+                      category INTEGER NOT NULL, counts BLOB);
+CREATE INDEX incident_image_start ON incident(image, start_ts);
+)sql";
+} // namespace
+
+const char *migration(int version)
+{
+    switch (version) {
+    case 1:
+        return V1;
+    case 2:
+        return V2;
+    default:
+        return nullptr;
+    }
+}
+
+bool rebuildsDerived(int version)
+{
+    return version == 2;
+}
+
+} // namespace pw::SqliteSchema

@@ -1,0 +1,20 @@
+#pragma once
+
+namespace pw::SqliteSchema {
+
+// The version a store opened by this build migrates to (PRAGMA user_version).
+inline constexpr int Version = 2;
+
+// SQL that takes a history from version - 1 to version (1 = from an empty file).
+// Derived data (rollups, incidents) is rebuilt from raw events after a migration that adds it.
+const char *migration(int version);
+bool rebuildsDerived(int version);
+
+// Event ids carry their timestamp so time-range scans need no index (bytes per event matter):
+// id = (ts - Epoch) << SeqBits | sequence within the millisecond.
+inline constexpr long long Epoch = 1577836800000LL; // 2020-01-01T00:00:00Z
+inline constexpr int SeqBits = 10;
+inline constexpr long long idOf(long long ts) { return (ts - Epoch) * (1LL << SeqBits); }
+inline constexpr long long tsOf(long long id) { return (id >> SeqBits) + Epoch; }
+
+} // namespace pw::SqliteSchema
