@@ -1,6 +1,5 @@
 #include "Aggregator.h"
 
-#include "DerivedState.h"
 
 #include <QHash>
 
@@ -55,8 +54,22 @@ void BucketStats::add(const RollupRow &row)
     coldLatency.merge(row.coldLatency);
 }
 
+void BucketStats::add(const Outcome &o)
+{
+    ++total;
+    if (o.ok())
+        ++ok;
+    else
+        ++failures[int(o.category)];
+    if (o.latencyMs >= 0) {
+        latency.add(o.latencyMs);
+        if (o.cold)
+            coldLatency.add(o.latencyMs);
+    }
+}
+
 Status Aggregator::collect(const AggregateQuery &query, bool perImage,
-                           const std::function<void(const RollupRow &, qint64)> &visit) const
+                           const std::function<BucketStats &(int, qint64)> &bucketFor) const
 {
     const TimeRange &range = query.range;
     if (range.isEmpty())
@@ -75,29 +88,11 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
     }
 
     Status status;
-    RollupAccumulator raw(Granularity::Hour); // scratch for raw edges
-    QHash<QString, int> imageIds;
-    for (const ImageInfo &info : m_store.images())
-        imageIds.insert(info.image, info.id);
-
     const auto readRaw = [&](const TimeRange &r) {
         if (r.isEmpty() || !status)
             return;
-        status = m_store.scanEvents(query.filter, r, [&](const PullEvent &e) {
-            RollupRow row;
-            row.imageId = perImage ? imageIds.value(e.image) : 0;
-            row.source = e.source;
-            row.total = 1;
-            row.ok = e.ok ? 1 : 0;
-            if (!e.ok)
-                ++row.failures[int(e.category == Category::None ? Category::Unknown : e.category)];
-            if (e.latencyMs >= 0) {
-                row.latency.add(e.latencyMs);
-                if (e.cold)
-                    row.coldLatency.add(e.latencyMs);
-            }
-            visit(row, bucketOf(e.ts));
-            return true;
+        status = m_store.scanOutcomes(query.filter, r, [&](const Outcome &o) {
+            bucketFor(perImage ? o.imageId : 0, bucketOf(o.ts)).add(o);
         });
     };
     const std::function<void(const TimeRange &, size_t)> cover = [&](const TimeRange &r,
@@ -118,7 +113,9 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         if (status) {
             status = m_store.scanRollups(levels[level], query.filter, inner,
                                          [&](const RollupRow &row) {
-                                             visit(row, bucketOf(row.bucketStart));
+                                             bucketFor(perImage ? row.imageId : 0,
+                                                       bucketOf(row.bucketStart))
+                                                 .add(row);
                                          });
         }
         cover(TimeRange{inner.to, r.to}, level + 1);
@@ -130,12 +127,12 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
 Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query) const
 {
     std::map<std::pair<qint64, int>, BucketStats> buckets; // (bucket, image) keeps the order
-    Status s = collect(query, true, [&](const RollupRow &row, qint64 bucket) {
-        BucketStats &b = buckets[{bucket, row.imageId}];
-        b.imageId = row.imageId;
+    Status s = collect(query, true, [&](int imageId, qint64 bucket) -> BucketStats & {
+        BucketStats &b = buckets[{bucket, imageId}];
+        b.imageId = imageId;
         b.bucketStart = bucket;
         b.bucketEnd = query.bucketMs > 0 ? bucket + query.bucketMs : query.range.to;
-        b.add(row);
+        return b;
     });
     if (!s)
         return Error{s.error()};
@@ -171,11 +168,11 @@ Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter,
 Result<QList<BucketStats>> Aggregator::overTime(const AggregateQuery &query) const
 {
     std::map<qint64, BucketStats> buckets;
-    Status s = collect(query, false, [&](const RollupRow &row, qint64 bucket) {
+    Status s = collect(query, false, [&](int, qint64 bucket) -> BucketStats & {
         BucketStats &b = buckets[bucket];
         b.bucketStart = bucket;
         b.bucketEnd = query.bucketMs > 0 ? bucket + query.bucketMs : query.range.to;
-        b.add(row);
+        return b;
     });
     if (!s)
         return Error{s.error()};

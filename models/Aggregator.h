@@ -26,6 +26,7 @@ struct BucketStats
     BucketState state() const;
     Category topCategory() const; // most frequent failure (ties: more specific); None if none
     void add(const RollupRow &row);
+    void add(const Outcome &outcome);
 };
 
 struct BreakdownRow
@@ -90,8 +91,10 @@ public:
     Result<QList<CompareRow>> compare(const EventFilter &filter, const TimeRange &range) const;
 
 private:
+    // Adds every selected event of the range into bucketFor(image, bucket start) (image 0 when
+    // not per image), from rollups where whole hours/days allow, raw events elsewhere.
     Status collect(const AggregateQuery &query, bool perImage,
-                   const std::function<void(const RollupRow &row, qint64 bucket)> &visit) const;
+                   const std::function<BucketStats &(int imageId, qint64 bucket)> &bucketFor) const;
 
     const HistoryStore &m_store;
 };

@@ -74,6 +74,19 @@ struct RollupRow
     LatencyHistogram coldLatency; // the cold pulls among them (warm = latency - coldLatency)
 };
 
+// The numeric part of a raw event: what aggregation needs, without any strings.
+struct Outcome
+{
+    qint64 ts = 0;
+    int imageId = 0;
+    Source source = Source::Probe;
+    Category category = Category::None; // None when ok
+    qint64 latencyMs = -1;
+    bool cold = false;
+
+    bool ok() const { return category == Category::None; }
+};
+
 // A run of consecutive failures of one image, ended by its next successful pull.
 struct Incident
 {
@@ -108,6 +121,9 @@ public:
     // Raw events in the range, oldest first; the callback returns false to stop.
     virtual Status scanEvents(const EventFilter &filter, const TimeRange &range,
                               const std::function<bool(const PullEvent &)> &visit) const = 0;
+    // The same events as scanEvents, reduced to their numbers (cheaper: no string lookups).
+    virtual Status scanOutcomes(const EventFilter &filter, const TimeRange &range,
+                                const std::function<void(const Outcome &)> &visit) const = 0;
     // Rollup rows whose bucket starts inside the range (aligned to the granularity).
     virtual Status scanRollups(Granularity granularity, const EventFilter &filter,
                                const TimeRange &range,
@@ -120,6 +136,9 @@ public:
     virtual Status applyRetention(qint64 cutoffMs) = 0;
     // Recomputes rollups and incidents from the raw events.
     virtual Status rebuildDerived() = 0;
+    // Small facts about the history itself ("origin" = "demo" for a generated one).
+    virtual QString metadata(const QString &key) const = 0;
+    virtual Status setMetadata(const QString &key, const QString &value) = 0;
     // Where the history lives (a file path or a connection string without secrets).
     virtual QString location() const = 0;
 };

@@ -2,6 +2,7 @@
 
 #include "Varint.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -35,20 +36,59 @@ qint64 LatencyHistogram::valueOf(int bin)
 
 void LatencyHistogram::add(qint64 latencyMs, quint32 count)
 {
-    const auto bin = size_t(binOf(latencyMs));
-    if (bin >= m_bins.size())
-        m_bins.resize(bin + 1);
-    m_bins[bin] += count;
+    const auto index = quint32(binOf(latencyMs));
+    if (m_bins.empty() || m_bins.back().index < index) {
+        m_bins.push_back({index, count}); // the common case while decoding or for rising values
+    } else {
+        auto it = std::lower_bound(m_bins.begin(), m_bins.end(), index,
+                                   [](const Bin &b, quint32 i) { return b.index < i; });
+        if (it != m_bins.end() && it->index == index)
+            it->count += count;
+        else
+            m_bins.insert(it, {index, count});
+    }
     m_count += count;
 }
 
 void LatencyHistogram::merge(const LatencyHistogram &other)
 {
-    if (other.m_bins.size() > m_bins.size())
-        m_bins.resize(other.m_bins.size());
-    for (size_t i = 0; i < other.m_bins.size(); ++i)
-        m_bins[i] += other.m_bins[i];
+    if (other.m_bins.empty())
+        return;
+    if (m_bins.empty()) {
+        *this = other;
+        return;
+    }
+    std::vector<Bin> merged;
+    merged.reserve(m_bins.size() + other.m_bins.size());
+    auto a = m_bins.cbegin(), b = other.m_bins.cbegin();
+    while (a != m_bins.cend() || b != other.m_bins.cend()) {
+        if (b == other.m_bins.cend() || (a != m_bins.cend() && a->index < b->index)) {
+            merged.push_back(*a++);
+        } else if (a == m_bins.cend() || b->index < a->index) {
+            merged.push_back(*b++);
+        } else {
+            merged.push_back({a->index, a->count + b->count});
+            ++a;
+            ++b;
+        }
+    }
+    m_bins = std::move(merged);
     m_count += other.m_count;
+}
+
+void LatencyHistogram::subtract(const LatencyHistogram &other)
+{
+    auto b = other.m_bins.cbegin();
+    for (Bin &bin : m_bins) {
+        while (b != other.m_bins.cend() && b->index < bin.index)
+            ++b;
+        if (b != other.m_bins.cend() && b->index == bin.index) {
+            const quint32 n = std::min(bin.count, b->count);
+            bin.count -= n;
+            m_count -= n;
+        }
+    }
+    std::erase_if(m_bins, [](const Bin &bin) { return bin.count == 0; });
 }
 
 void LatencyHistogram::clear()
@@ -65,24 +105,23 @@ qint64 LatencyHistogram::percentile(double p) const
     auto rank = quint64(std::ceil(p / 100.0 * double(m_count) - 1e-9));
     rank = std::clamp<quint64>(rank, 1, m_count);
     quint64 seen = 0;
-    for (size_t i = 0; i < m_bins.size(); ++i) {
-        seen += m_bins[i];
+    for (const Bin &bin : m_bins) {
+        seen += bin.count;
         if (seen >= rank)
-            return valueOf(int(i));
+            return valueOf(int(bin.index));
     }
-    return valueOf(int(m_bins.size()) - 1);
+    return valueOf(int(m_bins.back().index));
 }
 
 QByteArray LatencyHistogram::encode() const
 {
     QByteArray out;
-    int previous = -1;
-    for (size_t i = 0; i < m_bins.size(); ++i) {
-        if (!m_bins[i])
-            continue;
-        varint::put(out, quint64(int(i) - previous)); // gap to the previous used bin
-        varint::put(out, m_bins[i]);
-        previous = int(i);
+    out.reserve(qsizetype(m_bins.size()) * 3);
+    qint64 previous = -1;
+    for (const Bin &bin : m_bins) {
+        varint::put(out, quint64(qint64(bin.index) - previous)); // gap to the previous bin
+        varint::put(out, bin.count);
+        previous = bin.index;
     }
     return out;
 }
@@ -97,38 +136,25 @@ LatencyHistogram LatencyHistogram::decode(const char *data, qsizetype size)
     LatencyHistogram h;
     const char *p = data;
     const char *end = data + size;
-    qint64 bin = -1;
+    qint64 index = -1;
     quint64 gap = 0, count = 0;
     while (p < end && varint::get(p, end, gap) && varint::get(p, end, count)) {
-        bin += qint64(gap);
-        if (bin < 0 || bin > 1 << 16)
+        index += qint64(gap);
+        if (gap == 0 || index > (1 << 16) || count == 0 || count > 0xFFFFFFFFu)
             break; // corrupt blob: keep what was read
-        h.add(valueOf(int(bin)), quint32(count));
+        h.m_bins.push_back({quint32(index), quint32(count)});
+        h.m_count += count;
     }
     return h;
 }
 
-void LatencyHistogram::subtract(const LatencyHistogram &other)
-{
-    for (size_t i = 0; i < other.m_bins.size() && i < m_bins.size(); ++i) {
-        const quint32 n = std::min(m_bins[i], other.m_bins[i]);
-        m_bins[i] -= n;
-        m_count -= n;
-    }
-}
-
 bool operator==(const LatencyHistogram &a, const LatencyHistogram &b)
 {
-    if (a.m_count != b.m_count)
-        return false;
-    const size_t n = std::max(a.m_bins.size(), b.m_bins.size());
-    for (size_t i = 0; i < n; ++i) {
-        const quint32 x = i < a.m_bins.size() ? a.m_bins[i] : 0;
-        const quint32 y = i < b.m_bins.size() ? b.m_bins[i] : 0;
-        if (x != y)
-            return false;
-    }
-    return true;
+    return a.m_count == b.m_count
+           && std::equal(a.m_bins.begin(), a.m_bins.end(), b.m_bins.begin(), b.m_bins.end(),
+                         [](const LatencyHistogram::Bin &x, const LatencyHistogram::Bin &y) {
+                             return x.index == y.index && x.count == y.count;
+                         });
 }
 
 } // namespace pw

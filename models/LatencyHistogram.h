@@ -34,7 +34,12 @@ public:
     friend bool operator==(const LatencyHistogram &a, const LatencyHistogram &b);
 
 private:
-    std::vector<quint32> m_bins; // grows to the highest bin used
+    struct Bin
+    {
+        quint32 index;
+        quint32 count;
+    };
+    std::vector<Bin> m_bins; // sparse, sorted by index: a bucket holds few distinct latencies
     quint64 m_count = 0;
 };
 

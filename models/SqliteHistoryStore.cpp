@@ -17,7 +17,46 @@ using SqliteSchema::tsOf;
 
 namespace {
 constexpr const char *EventColumns =
-    "id, image, source, ok, category, status, latency, bytes, digest, rule, message, job, line, cold";
+    "id, image, kind, status, latency, bytes, digest, rule, message, job, line";
+constexpr int EventColumnCount = 11;
+constexpr qint64 Null = std::numeric_limits<qint64>::min(); // an absent value: stored as NULL
+constexpr int RowsPerInsert = 32; // multi-row INSERTs halve SQLite's per-statement overhead
+
+int kindOf(const PullEvent &e)
+{
+    const Category category = e.ok ? Category::None
+                              : e.category == Category::None ? Category::Unknown
+                                                             : e.category;
+    return int(category) | (e.source == Source::Ci ? SqliteSchema::CiBit : 0)
+           | (e.cold ? SqliteSchema::ColdBit : 0);
+}
+
+void decodeKind(qint64 kind, PullEvent &e)
+{
+    e.category = Category(kind & SqliteSchema::CategoryMask);
+    e.ok = e.category == Category::None;
+    e.source = (kind & SqliteSchema::CiBit) ? Source::Ci : Source::Probe;
+    e.cold = (kind & SqliteSchema::ColdBit) != 0;
+}
+
+QByteArray insertSql(int rows)
+{
+    QByteArray sql = QByteArray("INSERT INTO event(") + EventColumns + ") VALUES";
+    for (int r = 0; r < rows; ++r)
+        sql += r ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
+    return sql;
+}
+
+// Stable across runs and Qt versions (qHash is not), since the hashes are stored.
+quint64 fnv1a(const QByteArray &bytes)
+{
+    quint64 h = 1469598103934665603ULL;
+    for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
 
 QString joinIds(const QList<int> &ids)
 {
@@ -38,9 +77,12 @@ SqliteHistoryStore::SqliteHistoryStore(sqlite3 *db, QString path)
 
 SqliteHistoryStore::~SqliteHistoryStore()
 {
-    m_insertEvent = {};
-    m_insertIncident = {};
-    m_updateIncident = {};
+    // Statements must be finalized before the connection closes.
+    for (SqliteStatement *q : {&m_insertEvent, &m_insertEvents, &m_insertIncident, &m_updateIncident, &m_findJob,
+                               &m_addJob, &m_jobById})
+        *q = SqliteStatement();
+    for (TextDimension *d : {&m_registries, &m_digests, &m_rules, &m_messages})
+        d->find = SqliteStatement(), d->add = SqliteStatement(), d->byId = SqliteStatement();
     sqlite3_close_v2(m_db);
 }
 
@@ -69,7 +111,8 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
     // corrupts, which is the right trade for a history that is appended in batches.
     if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-                               "PRAGMA mmap_size=268435456; PRAGMA busy_timeout=5000;");
+                               "PRAGMA mmap_size=268435456; PRAGMA busy_timeout=5000;"
+                               "PRAGMA wal_autocheckpoint=16384;");
         !s)
         return Error{s.error()};
     if (Status s = store->migrate(); !s)
@@ -140,16 +183,37 @@ Status SqliteHistoryStore::migrate()
 
 Status SqliteHistoryStore::prepareStatements()
 {
-    const QByteArray insert = QByteArray("INSERT INTO event(") + EventColumns
-                              + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    m_insertEvent = SqliteStatement(m_db, insert.constData());
+    m_insertEvent = SqliteStatement(m_db, insertSql(1).constData());
+    m_insertEvents = SqliteStatement(m_db, insertSql(RowsPerInsert).constData());
     m_insertIncident = SqliteStatement(
         m_db, "INSERT INTO incident(image, start_ts, last_ts, recovered_ts, failures, category, "
-              "counts) VALUES(?,?,?,?,?,?,?)");
+              "counts) VALUES(?,?,?,?,?,?,?) RETURNING id");
     m_updateIncident = SqliteStatement(
         m_db, "UPDATE incident SET last_ts=?2, recovered_ts=?3, failures=?4, category=?5, "
               "counts=?6 WHERE id=?1");
-    if (!m_insertEvent.isValid() || !m_insertIncident.isValid() || !m_updateIncident.isValid())
+    m_findJob = SqliteStatement(m_db, "SELECT id, provider, repo, run_id, job_id, job_name, "
+                                      "job_url FROM job WHERE hash=?");
+    m_addJob = SqliteStatement(m_db, "INSERT INTO job(hash, provider, repo, run_id, job_id, "
+                                     "job_name, job_url) VALUES(?,?,?,?,?,?,?) RETURNING id");
+    m_jobById = SqliteStatement(m_db, "SELECT provider, repo, run_id, job_id, job_name, job_url "
+                                      "FROM job WHERE id=?");
+    bool valid = m_insertEvent.isValid() && m_insertEvents.isValid() && m_insertIncident.isValid()
+                 && m_updateIncident.isValid() && m_findJob.isValid() && m_addJob.isValid()
+                 && m_jobById.isValid();
+    for (TextDimension *d : {&m_registries, &m_digests, &m_rules, &m_messages}) {
+        const QByteArray table(d->table);
+        const QByteArray find = "SELECT id, text FROM " + table
+                                + (d->hashed ? " WHERE hash=?" : " WHERE text=?");
+        const QByteArray add = "INSERT INTO " + table
+                               + (d->hashed ? "(text, hash) VALUES(?, ?) RETURNING id"
+                                            : "(text) VALUES(?) RETURNING id");
+        const QByteArray byId = "SELECT text FROM " + table + " WHERE id=?";
+        d->find = SqliteStatement(m_db, find.constData());
+        d->add = SqliteStatement(m_db, add.constData());
+        d->byId = SqliteStatement(m_db, byId.constData());
+        valid = valid && d->find.isValid() && d->add.isValid() && d->byId.isValid();
+    }
+    if (!valid)
         return sqlError(QStringLiteral("cannot prepare statements"));
     return {};
 }
@@ -158,7 +222,8 @@ void SqliteHistoryStore::loadImages()
 {
     m_imageIds.clear();
     m_images.clear();
-    m_registryIds.clear();
+    m_registries.ids.clear();
+    m_registries.texts.clear();
     SqliteStatement q(m_db, "SELECT image.id, ref, registry.text, grp, label, first_ts, last_ts, "
                             "events, registry.id FROM image JOIN registry "
                             "ON registry.id = image.registry");
@@ -166,7 +231,7 @@ void SqliteHistoryStore::loadImages()
         ImageInfo info{int(q.int64(0)), q.text(1), q.text(2), q.text(3), q.text(4),
                        q.int64(5), q.int64(6), q.int64(7)};
         m_imageIds.insert(info.image, info.id);
-        m_registryIds.insert(info.registry, int(q.int64(8)));
+        m_registries.ids.insert(info.registry, int(q.int64(8)));
         m_images.insert(info.id, info);
     }
     SqliteStatement m(m_db, "SELECT max(id) FROM event");
@@ -176,13 +241,11 @@ void SqliteHistoryStore::loadImages()
 
 void SqliteHistoryStore::forgetCaches()
 {
-    m_digestIds.clear();
-    m_ruleIds.clear();
-    m_messageIds.clear();
+    for (TextDimension *d : {&m_digests, &m_rules, &m_messages}) {
+        d->ids.clear();
+        d->texts.clear();
+    }
     m_jobIds.clear();
-    m_digests.clear();
-    m_rules.clear();
-    m_messages.clear();
     m_jobs.clear();
     loadImages();
     (void)loadOpenIncidents();
@@ -208,27 +271,34 @@ Status SqliteHistoryStore::loadOpenIncidents()
     return {};
 }
 
-Result<int> SqliteHistoryStore::internText(const char *table, QHash<QString, int> &cache,
-                                           const QString &text)
+Result<int> SqliteHistoryStore::intern(TextDimension &d, const QString &text)
 {
-    if (const auto it = cache.constFind(text); it != cache.constEnd())
+    if (const auto it = d.ids.constFind(text); it != d.ids.constEnd())
         return *it;
     const QByteArray utf8 = text.toUtf8();
-    const QByteArray select = QByteArray("SELECT id FROM ") + table + " WHERE text=?";
-    SqliteStatement find(m_db, select.constData());
-    find.bindText(1, utf8);
+    const qint64 hash = qint64(fnv1a(utf8));
+    d.find.reset();
+    if (d.hashed)
+        d.find.bind(1, hash);
+    else
+        d.find.bindText(1, utf8);
     int id = 0;
-    if (find.step() == SQLITE_ROW) {
-        id = int(find.int64(0));
-    } else {
-        const QByteArray insert = QByteArray("INSERT INTO ") + table + "(text) VALUES(?)";
-        SqliteStatement add(m_db, insert.constData());
-        add.bindText(1, utf8);
-        if (add.exec() != SQLITE_DONE)
-            return sqlError(QStringLiteral("cannot store %1").arg(QLatin1StringView(table)));
-        id = int(sqlite3_last_insert_rowid(m_db));
+    while (d.find.step() == SQLITE_ROW) {
+        if (d.find.text(1) == text) {
+            id = int(d.find.int64(0));
+            break;
+        }
     }
-    cache.insert(text, id);
+    d.find.reset();
+    if (id == 0) {
+        d.add.bindText(1, utf8);
+        if (d.hashed)
+            d.add.bind(2, hash);
+        id = int(d.add.insertReturningId());
+        if (id == 0)
+            return sqlError(QStringLiteral("cannot store %1").arg(QLatin1StringView(d.table)));
+    }
+    d.ids.insert(text, id);
     return id;
 }
 
@@ -238,15 +308,15 @@ Result<int> SqliteHistoryStore::imageId(const PullEvent &event)
         return *it;
     if (event.image.isEmpty())
         return Error{m_path + QStringLiteral(": an event without an image reference")};
-    const Result<int> registry = internText("registry", m_registryIds, event.registry);
+    const Result<int> registry = intern(m_registries, event.registry);
     if (!registry)
         return registry;
-    SqliteStatement add(m_db, "INSERT INTO image(ref, registry) VALUES(?, ?)");
+    SqliteStatement add(m_db, "INSERT INTO image(ref, registry) VALUES(?, ?) RETURNING id");
     add.bindText(1, event.image);
     add.bind(2, *registry);
-    if (add.exec() != SQLITE_DONE)
+    const int id = int(add.insertReturningId());
+    if (id == 0)
         return sqlError(QStringLiteral("cannot store image %1").arg(event.image));
-    const int id = int(sqlite3_last_insert_rowid(m_db));
     m_imageIds.insert(event.image, id);
     m_images.insert(id, ImageInfo{id, event.image, event.registry, {}, {}, 0, 0, 0});
     return id;
@@ -259,38 +329,42 @@ Result<int> SqliteHistoryStore::jobId(const CiContext &ci)
                         + ci.jobName + sep + ci.jobUrl;
     if (const auto it = m_jobIds.constFind(key); it != m_jobIds.constEnd())
         return *it;
-    SqliteStatement find(m_db, "SELECT id FROM job WHERE key=?");
-    find.bindText(1, key);
+    const qint64 hash = qint64(fnv1a(key.toUtf8()));
+    m_findJob.reset();
+    m_findJob.bind(1, hash);
     int id = 0;
-    if (find.step() == SQLITE_ROW) {
-        id = int(find.int64(0));
-    } else {
-        SqliteStatement add(m_db, "INSERT INTO job(key, provider, repo, run_id, job_id, job_name, "
-                                  "job_url) VALUES(?,?,?,?,?,?,?)");
-        add.bindText(1, key);
-        add.bindText(2, ci.provider);
-        add.bindText(3, ci.repo);
-        add.bindText(4, ci.runId);
-        add.bindText(5, ci.jobId);
-        add.bindText(6, ci.jobName);
-        add.bindText(7, ci.jobUrl);
-        if (add.exec() != SQLITE_DONE)
+    while (m_findJob.step() == SQLITE_ROW) {
+        if (CiContext{m_findJob.text(1), m_findJob.text(2), m_findJob.text(3), m_findJob.text(4),
+                      m_findJob.text(5), m_findJob.text(6)} == ci) {
+            id = int(m_findJob.int64(0));
+            break;
+        }
+    }
+    m_findJob.reset();
+    if (id == 0) {
+        m_addJob.bind(1, hash);
+        m_addJob.bindText(2, ci.provider);
+        m_addJob.bindText(3, ci.repo);
+        m_addJob.bindText(4, ci.runId);
+        m_addJob.bindText(5, ci.jobId);
+        m_addJob.bindText(6, ci.jobName);
+        m_addJob.bindText(7, ci.jobUrl);
+        id = int(m_addJob.insertReturningId());
+        if (id == 0)
             return sqlError(QStringLiteral("cannot store CI job"));
-        id = int(sqlite3_last_insert_rowid(m_db));
     }
     m_jobIds.insert(key, id);
     return id;
 }
 
-QString SqliteHistoryStore::textOf(const char *table, QHash<int, QString> &cache, qint64 id) const
+QString SqliteHistoryStore::textOf(TextDimension &d, qint64 id) const
 {
-    if (const auto it = cache.constFind(int(id)); it != cache.constEnd())
+    if (const auto it = d.texts.constFind(int(id)); it != d.texts.constEnd())
         return *it;
-    const QByteArray sql = QByteArray("SELECT text FROM ") + table + " WHERE id=?";
-    SqliteStatement q(m_db, sql.constData());
-    q.bind(1, id);
-    const QString text = q.step() == SQLITE_ROW ? q.text(0) : QString();
-    cache.insert(int(id), text);
+    d.byId.bind(1, id);
+    const QString text = d.byId.step() == SQLITE_ROW ? d.byId.text(0) : QString();
+    d.byId.reset();
+    d.texts.insert(int(id), text);
     return text;
 }
 
@@ -298,12 +372,12 @@ CiContext SqliteHistoryStore::jobOf(qint64 id) const
 {
     if (const auto it = m_jobs.constFind(int(id)); it != m_jobs.constEnd())
         return *it;
-    SqliteStatement q(m_db,
-                      "SELECT provider, repo, run_id, job_id, job_name, job_url FROM job WHERE id=?");
-    q.bind(1, id);
+    m_jobById.bind(1, id);
     CiContext ci;
-    if (q.step() == SQLITE_ROW)
-        ci = CiContext{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)};
+    if (m_jobById.step() == SQLITE_ROW)
+        ci = CiContext{m_jobById.text(0), m_jobById.text(1), m_jobById.text(2),
+                       m_jobById.text(3), m_jobById.text(4), m_jobById.text(5)};
+    m_jobById.reset();
     m_jobs.insert(int(id), ci);
     return ci;
 }
@@ -365,7 +439,10 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
     };
     QHash<int, Touched> touched;
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
-    SqliteStatement &ins = m_insertEvent;
+    // Rows are encoded first and inserted in chunks, many rows per statement.
+    constexpr size_t Chunk = 4096;
+    std::vector<std::array<qint64, EventColumnCount>> rows;
+    rows.reserve(std::min(sorted.size(), Chunk));
     qint64 previousTs = std::numeric_limits<qint64>::min();
     qint64 previousId = std::numeric_limits<qint64>::min();
 
@@ -375,19 +452,19 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
             return Error{image.error()};
         int digest = 0, rule = 0, message = 0, job = 0;
         if (!e.digest.isEmpty()) {
-            const Result<int> r = internText("digest", m_digestIds, e.digest);
+            const Result<int> r = intern(m_digests, e.digest);
             if (!r)
                 return Error{r.error()};
             digest = *r;
         }
         if (!e.rule.isEmpty()) {
-            const Result<int> r = internText("rule", m_ruleIds, e.rule);
+            const Result<int> r = intern(m_rules, e.rule);
             if (!r)
                 return Error{r.error()};
             rule = *r;
         }
         if (!e.message.isEmpty()) {
-            const Result<int> r = internText("message", m_messageIds, truncateMessage(e.message));
+            const Result<int> r = intern(m_messages, truncateMessage(e.message));
             if (!r)
                 return Error{r.error()};
             message = *r;
@@ -406,22 +483,23 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         previousId = id;
         m_maxId = std::max(m_maxId, id);
 
-        ins.bind(1, id);
-        ins.bind(2, *image);
-        ins.bind(3, qint64(e.source));
-        ins.bind(4, e.ok ? 1 : 0);
-        ins.bindOrNull(5, qint64(e.ok ? Category::None : e.category));
-        ins.bindOrNull(6, e.httpStatus);
-        ins.bindOrNull(7, e.latencyMs, -1);
-        ins.bindOrNull(8, e.bytes);
-        ins.bindOrNull(9, digest);
-        ins.bindOrNull(10, rule);
-        ins.bindOrNull(11, message);
-        ins.bindOrNull(12, job);
-        ins.bindOrNull(13, e.ciLine);
-        ins.bindOrNull(14, e.cold ? 1 : 0);
-        if (ins.exec() != SQLITE_DONE)
-            return sqlError(QStringLiteral("cannot store event"));
+        qint64 *row = rows.emplace_back().data();
+        row[0] = id;
+        row[1] = *image;
+        row[2] = kindOf(e);
+        row[3] = e.httpStatus ? e.httpStatus : Null;
+        row[4] = e.latencyMs >= 0 ? e.latencyMs : Null;
+        row[5] = e.bytes ? e.bytes : Null;
+        row[6] = digest ? digest : Null;
+        row[7] = rule ? rule : Null;
+        row[8] = message ? message : Null;
+        row[9] = job ? job : Null;
+        row[10] = e.ciLine ? e.ciLine : Null;
+        if (rows.size() == Chunk) {
+            if (Status s = insertRows(rows); !s)
+                return s;
+            rows.clear();
+        }
 
         hours.add(*image, e);
         days.add(*image, e);
@@ -447,6 +525,8 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         }
     }
 
+    if (Status s = insertRows(rows); !s)
+        return s;
     if (Status s = flushRollups("rollup_hour", hours); !s)
         return s;
     if (Status s = flushRollups("rollup_day", days); !s)
@@ -473,6 +553,31 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         update.bind(4, it.key());
         if (update.exec() != SQLITE_DONE)
             return sqlError(QStringLiteral("cannot update image"));
+    }
+    return {};
+}
+
+Status SqliteHistoryStore::insertRows(std::span<const std::array<qint64, 11>> rows)
+{
+    const auto bindRow = [](SqliteStatement &q, int offset, const std::array<qint64, 11> &row) {
+        for (int c = 0; c < EventColumnCount; ++c) {
+            if (row[size_t(c)] == Null)
+                q.bindNull(offset + c + 1);
+            else
+                q.bind(offset + c + 1, row[size_t(c)]);
+        }
+    };
+    size_t i = 0;
+    for (; i + RowsPerInsert <= rows.size(); i += RowsPerInsert) {
+        for (int r = 0; r < RowsPerInsert; ++r)
+            bindRow(m_insertEvents, r * EventColumnCount, rows[i + size_t(r)]);
+        if (m_insertEvents.exec() != SQLITE_DONE)
+            return sqlError(QStringLiteral("cannot store events"));
+    }
+    for (; i < rows.size(); ++i) {
+        bindRow(m_insertEvent, 0, rows[i]);
+        if (m_insertEvent.exec() != SQLITE_DONE)
+            return sqlError(QStringLiteral("cannot store event"));
     }
     return {};
 }
@@ -535,10 +640,12 @@ Status SqliteHistoryStore::storeIncident(IncidentTracker::Open &open, bool close
         q.bind(6, qint64(i.dominant));
         q.bindBlob(7, varint::encodeCounts(open.counts));
     }
-    if (q.exec() != SQLITE_DONE)
+    if (open.rowId) {
+        if (q.exec() != SQLITE_DONE)
+            return sqlError(QStringLiteral("cannot store incident"));
+    } else if ((open.rowId = q.insertReturningId()) == 0) {
         return sqlError(QStringLiteral("cannot store incident"));
-    if (!open.rowId)
-        open.rowId = sqlite3_last_insert_rowid(m_db);
+    }
     return {};
 }
 
@@ -558,13 +665,14 @@ Status SqliteHistoryStore::rebuildIncidents(int imageId, qint64 fromTs)
         return sqlError(QStringLiteral("cannot rebuild incidents"));
 
     IncidentTracker tracker(imageId);
-    SqliteStatement scan(m_db, "SELECT id, ok, category FROM event WHERE id>=? AND image=? "
-                               "ORDER BY id");
+    SqliteStatement scan(m_db, "SELECT id, kind FROM event WHERE id>=? AND image=? ORDER BY id");
     scan.bind(1, idOf(from));
     scan.bind(2, imageId);
     while (scan.step() == SQLITE_ROW) {
         if (std::optional<IncidentTracker::Open> closed =
-                tracker.feed(tsOf(scan.int64(0)), scan.int64(1) != 0, Category(scan.int64(2)))) {
+                tracker.feed(tsOf(scan.int64(0)),
+                             (scan.int64(1) & SqliteSchema::CategoryMask) == 0,
+                             Category(scan.int64(1) & SqliteSchema::CategoryMask))) {
             if (Status s = storeIncident(*closed, true); !s)
                 return s;
         }
@@ -588,17 +696,13 @@ Status SqliteHistoryStore::rebuildDerived()
     m_trackers.clear();
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
     Status result;
-    SqliteStatement scan(m_db, "SELECT id, image, source, ok, category, latency, cold FROM event "
-                               "ORDER BY id");
+    SqliteStatement scan(m_db, "SELECT id, image, kind, latency FROM event ORDER BY id");
     PullEvent e;
     while (result && scan.step() == SQLITE_ROW) {
         const int image = int(scan.int64(1));
         e.ts = tsOf(scan.int64(0));
-        e.source = Source(scan.int64(2));
-        e.ok = scan.int64(3) != 0;
-        e.category = Category(scan.int64(4));
-        e.latencyMs = scan.isNull(5) ? -1 : scan.int64(5);
-        e.cold = scan.int64(6) != 0;
+        decodeKind(scan.int64(2), e);
+        e.latencyMs = scan.isNull(3) ? -1 : scan.int64(3);
         hours.add(image, e);
         days.add(image, e);
         auto it = m_trackers.find(image);
@@ -691,21 +795,67 @@ QString SqliteHistoryStore::imageFilterSql(const EventFilter &filter, const char
     return QStringLiteral(" AND %1 IN (%2)").arg(QLatin1StringView(column), joinIds(ids));
 }
 
+bool SqliteHistoryStore::eventFilterSql(const EventFilter &filter, QString *sql) const
+{
+    bool none = false;
+    *sql = imageFilterSql(filter, "image", &none);
+    if (none)
+        return false;
+    if (filter.source)
+        *sql += QStringLiteral(" AND (kind & %1)=%2")
+                    .arg(SqliteSchema::CiBit)
+                    .arg(*filter.source == Source::Ci ? SqliteSchema::CiBit : 0);
+    if (filter.ok)
+        *sql += QStringLiteral(" AND (kind & %1)%2")
+                    .arg(SqliteSchema::CategoryMask)
+                    .arg(*filter.ok ? QLatin1StringView("=0") : QLatin1StringView("<>0"));
+    if (filter.category)
+        *sql += QStringLiteral(" AND (kind & %1)=%2")
+                    .arg(SqliteSchema::CategoryMask)
+                    .arg(int(*filter.category));
+    return true;
+}
+
+Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRange &range,
+                                        const std::function<void(const Outcome &)> &visit) const
+{
+    QString where;
+    if (!eventFilterSql(filter, &where) || range.isEmpty())
+        return {};
+    const QString sql = QStringLiteral("SELECT id, image, kind, latency FROM event "
+                                       "WHERE id>=?1 AND id<?2")
+                        + where + QStringLiteral(" ORDER BY id");
+    SqliteStatement q(m_db, sql.toUtf8().constData());
+    if (!q.isValid())
+        return sqlError(QStringLiteral("cannot read events"));
+    q.bind(1, idOf(range.from));
+    q.bind(2, idOf(range.to));
+    Outcome o;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+        const qint64 kind = q.int64(2);
+        o.ts = tsOf(q.int64(0));
+        o.imageId = int(q.int64(1));
+        o.source = (kind & SqliteSchema::CiBit) ? Source::Ci : Source::Probe;
+        o.category = Category(kind & SqliteSchema::CategoryMask);
+        o.cold = (kind & SqliteSchema::ColdBit) != 0;
+        o.latencyMs = q.isNull(3) ? -1 : q.int64(3);
+        visit(o);
+    }
+    if (rc != SQLITE_DONE)
+        return sqlError(QStringLiteral("cannot read events"));
+    return {};
+}
+
 Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange &range,
                                       const std::function<bool(const PullEvent &)> &visit) const
 {
-    bool none = false;
+    QString where;
+    if (!eventFilterSql(filter, &where) || range.isEmpty())
+        return {};
     QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
                       .arg(QLatin1StringView(EventColumns))
-                  + imageFilterSql(filter, "image", &none);
-    if (none || range.isEmpty())
-        return {};
-    if (filter.source)
-        sql += QStringLiteral(" AND source=%1").arg(int(*filter.source));
-    if (filter.ok)
-        sql += QStringLiteral(" AND ok=%1").arg(*filter.ok ? 1 : 0);
-    if (filter.category)
-        sql += QStringLiteral(" AND category=%1").arg(int(*filter.category));
+                  + where;
     sql += QStringLiteral(" ORDER BY id");
     SqliteStatement q(m_db, sql.toUtf8().constData());
     if (!q.isValid())
@@ -721,18 +871,15 @@ Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange
             e.image = image->image;
             e.registry = image->registry;
         }
-        e.source = Source(q.int64(2));
-        e.ok = q.int64(3) != 0;
-        e.category = Category(q.int64(4));
-        e.httpStatus = int(q.int64(5));
-        e.latencyMs = q.isNull(6) ? -1 : q.int64(6);
-        e.bytes = q.int64(7);
-        e.digest = q.isNull(8) ? QString() : textOf("digest", m_digests, q.int64(8));
-        e.rule = q.isNull(9) ? QString() : textOf("rule", m_rules, q.int64(9));
-        e.message = q.isNull(10) ? QString() : textOf("message", m_messages, q.int64(10));
-        e.ci = q.isNull(11) ? CiContext() : jobOf(q.int64(11));
-        e.ciLine = int(q.int64(12));
-        e.cold = q.int64(13) != 0;
+        decodeKind(q.int64(2), e);
+        e.httpStatus = int(q.int64(3));
+        e.latencyMs = q.isNull(4) ? -1 : q.int64(4);
+        e.bytes = q.int64(5);
+        e.digest = q.isNull(6) ? QString() : textOf(m_digests, q.int64(6));
+        e.rule = q.isNull(7) ? QString() : textOf(m_rules, q.int64(7));
+        e.message = q.isNull(8) ? QString() : textOf(m_messages, q.int64(8));
+        e.ci = q.isNull(9) ? CiContext() : jobOf(q.int64(9));
+        e.ciLine = int(q.int64(10));
         if (!visit(e))
             return {};
     }
@@ -823,6 +970,23 @@ Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
         (void)exec("ROLLBACK");
     forgetCaches();
     return result;
+}
+
+QString SqliteHistoryStore::metadata(const QString &key) const
+{
+    SqliteStatement q(m_db, "SELECT value FROM meta WHERE key=?");
+    q.bindText(1, key);
+    return q.step() == SQLITE_ROW ? q.text(0) : QString();
+}
+
+Status SqliteHistoryStore::setMetadata(const QString &key, const QString &value)
+{
+    SqliteStatement q(m_db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    q.bindText(1, key);
+    q.bindText(2, value);
+    if (q.exec() != SQLITE_DONE)
+        return sqlError(QStringLiteral("cannot write metadata"));
+    return {};
 }
 
 } // namespace pw

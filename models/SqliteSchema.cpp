@@ -11,24 +11,27 @@ CREATE TABLE image(id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,
                    grp TEXT NOT NULL DEFAULT '', label TEXT NOT NULL DEFAULT '',
                    first_ts INTEGER NOT NULL DEFAULT 0, last_ts INTEGER NOT NULL DEFAULT 0,
                    events INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE digest(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE rule(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
-CREATE TABLE message(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
-CREATE TABLE job(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, provider TEXT NOT NULL,
+-- Long strings are found by a 64-bit hash of their text, so the index stays small.
+CREATE TABLE digest(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX digest_hash ON digest(hash);
+CREATE TABLE message(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX message_hash ON message(hash);
+CREATE TABLE job(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, provider TEXT NOT NULL,
                  repo TEXT NOT NULL, run_id TEXT NOT NULL, job_id TEXT NOT NULL,
                  job_name TEXT NOT NULL, job_url TEXT NOT NULL);
+CREATE INDEX job_hash ON job(hash);
 -- One row per pull attempt, integer-coded; absent values are NULL (no bytes on disk).
-CREATE TABLE event(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, source INTEGER NOT NULL,
-                   ok INTEGER NOT NULL, category INTEGER, status INTEGER, latency INTEGER,
-                   bytes INTEGER, digest INTEGER, rule INTEGER, message INTEGER, job INTEGER,
-                   line INTEGER, cold INTEGER);
+CREATE TABLE event(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, kind INTEGER NOT NULL,
+                   status INTEGER, latency INTEGER, bytes INTEGER, digest INTEGER,
+                   rule INTEGER, message INTEGER, job INTEGER, line INTEGER);
 CREATE TABLE rollup_hour(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket INTEGER NOT NULL,
                          total INTEGER NOT NULL, ok INTEGER NOT NULL, failures BLOB,
                          latency BLOB, cold_latency BLOB,
                          PRIMARY KEY(image, source, bucket)) WITHOUT ROWID;
 )sql";
 
-// Version 2: daily rollups for long ranges and materialized incidents.
+// Version 2: daily rollups for long ranges, materialized incidents, file metadata.
 constexpr const char *V2 = R"sql(
 CREATE TABLE rollup_day(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket INTEGER NOT NULL,
                         total INTEGER NOT NULL, ok INTEGER NOT NULL, failures BLOB,
@@ -38,6 +41,7 @@ CREATE TABLE incident(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, start_ts I
                       last_ts INTEGER NOT NULL, recovered_ts INTEGER, failures INTEGER NOT NULL,
                       category INTEGER NOT NULL, counts BLOB);
 CREATE INDEX incident_image_start ON incident(image, start_ts);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 } // namespace
 

@@ -17,4 +17,11 @@ inline constexpr int SeqBits = 10;
 inline constexpr long long idOf(long long ts) { return (ts - Epoch) * (1LL << SeqBits); }
 inline constexpr long long tsOf(long long id) { return (id >> SeqBits) + Epoch; }
 
+// source, outcome, category and the cold flag share one small column (0 for a warm probe that
+// succeeded, which SQLite stores in no bytes at all): bits 0-3 category (0 = ok), bit 4 the
+// source (1 = ci), bit 5 cold.
+inline constexpr int CategoryMask = 0x0F;
+inline constexpr int CiBit = 0x10;
+inline constexpr int ColdBit = 0x20;
+
 } // namespace pw::SqliteSchema

@@ -57,6 +57,14 @@ public:
         sqlite3_reset(m_stmt);
         return rc == SQLITE_ROW ? SQLITE_DONE : rc;
     }
+    // Runs an INSERT … RETURNING id; the new id, or 0 on failure. Unlike
+    // sqlite3_last_insert_rowid() this stays right while another thread inserts too.
+    qint64 insertReturningId()
+    {
+        const qint64 id = sqlite3_step(m_stmt) == SQLITE_ROW ? sqlite3_column_int64(m_stmt, 0) : 0;
+        const int rc = sqlite3_reset(m_stmt);
+        return rc == SQLITE_OK ? id : 0;
+    }
     void reset()
     {
         sqlite3_reset(m_stmt);

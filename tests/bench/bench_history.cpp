@@ -1,0 +1,172 @@
+// Measures the store, query and CSV budgets of DESIGN.md "Performance budgets".
+// Build in Release (cmake --preset release), then:
+//   build/release/tests/bench/bench_history --events 10000000 --dir /tmp/pwbench
+// Prints a Markdown table; the README's table comes from its output.
+#include "Aggregator.h"
+#include "DemoHistory.h"
+#include "Reports.h"
+#include "SqliteHistoryStore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+using namespace pw;
+
+namespace {
+void row(const char *what, const QString &measured, const char *budget)
+{
+    std::printf("| %s | %s | %s |\n", what, measured.toUtf8().constData(), budget);
+    std::fflush(stdout);
+}
+
+[[noreturn]] void die(const QString &message)
+{
+    std::fprintf(stderr, "bench_history: %s\n", message.toUtf8().constData());
+    std::exit(2);
+}
+
+template<class F>
+double medianMs(int runs, F &&f)
+{
+    std::vector<double> times;
+    for (int i = 0; i < runs; ++i) {
+        QElapsedTimer t;
+        t.start();
+        f();
+        times.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+// CPU time of this thread, to tell computing from waiting for the disk.
+qint64 cpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+qint64 fileBytes(const QString &path)
+{
+    qint64 total = 0;
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+        total += QFileInfo(path + suffix).size();
+    return total;
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    const QCommandLineOption eventsOption(QStringLiteral("events"), QStringLiteral("History size."),
+                                          QStringLiteral("N"), QStringLiteral("1000000"));
+    const QCommandLineOption dirOption(QStringLiteral("dir"), QStringLiteral("Scratch folder."),
+                                       QStringLiteral("DIR"), QDir::tempPath());
+    const QCommandLineOption csvOption(QStringLiteral("csv-rows"), QStringLiteral("CSV rows."),
+                                       QStringLiteral("N"), QStringLiteral("1000000"));
+    const QCommandLineOption reuseOption(QStringLiteral("reuse"),
+                                         QStringLiteral("Query an existing bench history."));
+    parser.addOptions({eventsOption, dirOption, csvOption, reuseOption});
+    parser.addHelpOption();
+    parser.process(app);
+    const qint64 events = parser.value(eventsOption).toLongLong();
+    const qint64 csvRows = std::min(events, parser.value(csvOption).toLongLong());
+    const QString path = QDir(parser.value(dirOption)).filePath(
+        QStringLiteral("bench-%1.db").arg(events));
+    const bool reuse = parser.isSet(reuseOption) && QFileInfo::exists(path);
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+        if (!reuse)
+            QFile::remove(path + suffix);
+    }
+
+    qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 span = qint64(30) * 86400000;
+    std::printf("| measure (%lld events) | measured | budget |\n|---|---|---|\n",
+                qlonglong(events));
+
+    // Ingest: only the time spent inside HistoryStore::append counts, not making the events.
+    if (reuse) {
+        now = (*SqliteHistoryStore::open(path))->span().to;
+    } else {
+        auto store = SqliteHistoryStore::open(path);
+        if (!store)
+            die(store.error());
+        DemoHistory demo(DemoOptions{events, now, span, 7});
+        for (const ImageInfo &info : demo.images())
+            (void)(*store)->setImageInfo(info.image, info.group, info.label);
+        std::vector<PullEvent> batch;
+        qint64 appendNs = 0, appendCpuNs = 0;
+        while (demo.nextBatch(batch)) {
+            QElapsedTimer t;
+            t.start();
+            const qint64 cpu = cpuNs();
+            if (Status s = (*store)->append(batch); !s)
+                die(s.error());
+            appendNs += t.nsecsElapsed();
+            appendCpuNs += cpuNs() - cpu;
+        }
+        row("bulk ingest into SQLite",
+            QStringLiteral("%1 M events/s (CPU-bound: %2 M/s)")
+                .arg(double(events) / (double(appendNs) / 1e9) / 1e6, 0, 'f', 2)
+                .arg(double(events) / (double(appendCpuNs) / 1e9) / 1e6, 0, 'f', 2),
+            "≥ 1 M events/s");
+    }
+    // Closing the store checkpoints the WAL into the main file.
+    row("history file size per event",
+        QStringLiteral("%1 bytes").arg(double(fileBytes(path)) / double(events), 0, 'f', 1),
+        "≤ 40 bytes");
+
+    auto store = SqliteHistoryStore::open(path);
+    if (!store)
+        die(store.error());
+    Aggregator aggregator(**store);
+    const TimeRange month{now - span, now};
+    const QString image = (*store)->images().first().image;
+    AggregateQuery timeline{EventFilter{}, month, 3600 * 1000};
+    timeline.filter.images = {image};
+    qsizetype buckets = 0;
+    const double timelineMs = medianMs(21, [&] {
+        buckets = aggregator.availability(timeline)->size();
+    });
+    row("30-day hourly timeline, one image",
+        QStringLiteral("%1 ms (%2 buckets)").arg(timelineMs, 0, 'f', 2).arg(buckets), "≤ 10 ms");
+    qsizetype breakdownRows = 0;
+    const double breakdownMs = medianMs(11, [&] {
+        breakdownRows = aggregator.breakdown(EventFilter{}, month)->size();
+    });
+    row("full failure breakdown, 30 days",
+        QStringLiteral("%1 ms (%2 rows)").arg(breakdownMs, 0, 'f', 2).arg(breakdownRows),
+        "≤ 200 ms");
+
+    // CSV: the events report over a range holding csvRows events.
+    const TimeRange csvRange{now - span, now - span + qint64(double(span) * double(csvRows) / double(events)) + 1};
+    const QString csvPath = path + QStringLiteral(".csv");
+    qint64 written = 0;
+    const double csvMs = medianMs(3, [&] {
+        QFile out(csvPath);
+        if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            die(out.errorString());
+        ReportRequest request;
+        request.range = csvRange;
+        written = *writeReport(**store, request, &out);
+    });
+    row("CSV export (events report)",
+        QStringLiteral("%1 ms for %2 rows (%3 MB)")
+            .arg(csvMs, 0, 'f', 0)
+            .arg(written)
+            .arg(double(QFileInfo(csvPath).size()) / 1e6, 0, 'f', 0),
+        "1 M rows ≤ 1 s");
+    QFile::remove(csvPath);
+    return 0;
+}
