@@ -58,7 +58,7 @@ struct ImageState
     qint64 nextDigestChange = 0;
     int generation = 0;
     QString digest;
-    bool coldPending = false;
+    qint64 coldUntil = 0; // nixery is (re)building the image until then
     size_t outageIndex = 0;
 };
 
@@ -306,23 +306,23 @@ PullEvent DemoHistory::State::next()
     while (e.ts >= state.nextDigestChange) {
         state.digest = digestFor(image.ref, ++state.generation);
         state.nextDigestChange += qint64(double(image.digestEvery) * (0.6 + 0.8 * unit(rng)));
-        state.coldPending = true;
+        state.coldUntil = e.ts + qint64((5 + 20 * unit(rng)) * double(Minute));
     }
     while (state.outageIndex < state.outages.size()
            && state.outages[state.outageIndex].end <= e.ts)
         ++state.outageIndex;
 
     double latency = image.warmMs * std::exp(0.35 * normal(rng));
-    e.cold = image.profile == Profile::Nixery && state.coldPending;
+    e.cold = image.profile == Profile::Nixery && e.ts < state.coldUntil;
     Category failure = Category::None;
     if (e.cold) {
-        // Nixery builds the image on the first pull after a change: minutes, not seconds.
-        latency = 45000 * std::exp(0.5 * normal(rng));
-        if (latency > 120000 || unit(rng) < 0.1)
+        // After a nixpkgs update nixery builds the image on the first pulls: minutes, not
+        // seconds, and clients with a two-minute timeout give up.
+        latency = 50000 * std::exp(0.6 * normal(rng));
+        if (latency > 120000 || unit(rng) < 0.25) {
             failure = Category::Timeout;
-        state.coldPending = failure != Category::None; // a timed-out build is retried cold
-        if (failure == Category::Timeout)
             latency = 120000;
+        }
     }
     if (failure == Category::None && state.outageIndex < state.outages.size()) {
         const Outage &o = state.outages[state.outageIndex];
