@@ -46,6 +46,10 @@ public:
         Incident incident;
         std::array<qint64, CategoryCount> counts{};
         qint64 rowId = 0; // where it is stored, 0 when not yet
+        // Failures before the retention horizon, kept when their raw events were dropped.
+        qint64 keptFailures = 0;
+        std::array<qint64, CategoryCount> keptCounts{};
+        qint64 keptLast = 0;
     };
 
     explicit IncidentTracker(int imageId) : m_imageId(imageId) {}

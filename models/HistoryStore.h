@@ -134,7 +134,8 @@ public:
 
     // Drops raw events older than the cutoff; rollups and incidents stay.
     virtual Status applyRetention(qint64 cutoffMs) = 0;
-    // Recomputes rollups and incidents from the raw events.
+    // Recomputes rollups and incidents from the raw events still stored (after retention the
+    // long view before the horizon is lost: used when a migration adds derived tables).
     virtual Status rebuildDerived() = 0;
     // Small facts about the history itself ("origin" = "demo" for a generated one).
     virtual QString metadata(const QString &key) const = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 
 namespace pw {
 
@@ -139,9 +140,11 @@ LatencyHistogram LatencyHistogram::decode(const char *data, qsizetype size)
     qint64 index = -1;
     quint64 gap = 0, count = 0;
     while (p < end && varint::get(p, end, gap) && varint::get(p, end, count)) {
-        index += qint64(gap);
-        if (gap == 0 || index > (1 << 16) || count == 0 || count > 0xFFFFFFFFu)
+        static const int MaxBin = binOf(std::numeric_limits<qint64>::max());
+        if (gap == 0 || gap > quint64(MaxBin) || index + qint64(gap) > MaxBin || count == 0
+            || count > 0xFFFFFFFFu)
             break; // corrupt blob: keep what was read
+        index += qint64(gap);
         h.m_bins.push_back({quint32(index), quint32(count)});
         h.m_count += count;
     }

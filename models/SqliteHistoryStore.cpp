@@ -187,10 +187,11 @@ Status SqliteHistoryStore::prepareStatements()
     m_insertEvents = SqliteStatement(m_db, insertSql(RowsPerInsert).constData());
     m_insertIncident = SqliteStatement(
         m_db, "INSERT INTO incident(image, start_ts, last_ts, recovered_ts, failures, category, "
-              "counts) VALUES(?,?,?,?,?,?,?) RETURNING id");
+              "counts, kept_failures, kept_counts, kept_last) VALUES(?,?,?,?,?,?,?,?,?,?) "
+              "RETURNING id");
     m_updateIncident = SqliteStatement(
         m_db, "UPDATE incident SET last_ts=?2, recovered_ts=?3, failures=?4, category=?5, "
-              "counts=?6 WHERE id=?1");
+              "counts=?6, kept_failures=?7, kept_counts=?8, kept_last=?9 WHERE id=?1");
     m_findJob = SqliteStatement(m_db, "SELECT id, provider, repo, run_id, job_id, job_name, "
                                       "job_url FROM job WHERE hash=?");
     m_addJob = SqliteStatement(m_db, "INSERT INTO job(hash, provider, repo, run_id, job_id, "
@@ -254,7 +255,10 @@ void SqliteHistoryStore::forgetCaches()
 Status SqliteHistoryStore::loadOpenIncidents()
 {
     m_trackers.clear();
-    SqliteStatement q(m_db, "SELECT id, image, start_ts, last_ts, failures, category, counts "
+    const QString rawFrom = metadata(QStringLiteral("raw_from"));
+    m_rawFrom = rawFrom.isEmpty() ? std::numeric_limits<qint64>::min() : rawFrom.toLongLong();
+    SqliteStatement q(m_db, "SELECT id, image, start_ts, last_ts, failures, category, counts, "
+                            "kept_failures, kept_counts, kept_last "
                             "FROM incident WHERE recovered_ts IS NULL");
     if (!q.isValid())
         return sqlError(QStringLiteral("cannot read incidents"));
@@ -264,6 +268,9 @@ Status SqliteHistoryStore::loadOpenIncidents()
         open.incident = Incident{int(q.int64(1)), q.int64(2), q.int64(3), -1, q.int64(4),
                                  Category(q.int64(5))};
         varint::addCounts(q.blobData(6), q.blobSize(6), open.counts);
+        open.keptFailures = q.int64(7);
+        varint::addCounts(q.blobData(8), q.blobSize(8), open.keptCounts);
+        open.keptLast = q.int64(9);
         IncidentTracker tracker(open.incident.imageId);
         tracker.setOpen(std::move(open));
         m_trackers.insert(tracker.open()->incident.imageId, std::move(tracker));
@@ -631,6 +638,9 @@ Status SqliteHistoryStore::storeIncident(IncidentTracker::Open &open, bool close
         q.bind(4, i.failures);
         q.bind(5, qint64(i.dominant));
         q.bindBlob(6, varint::encodeCounts(open.counts));
+        q.bind(7, open.keptFailures);
+        q.bindBlob(8, varint::encodeCounts(open.keptCounts));
+        q.bind(9, open.keptLast);
     } else {
         q.bind(1, i.imageId);
         q.bind(2, i.start);
@@ -639,6 +649,9 @@ Status SqliteHistoryStore::storeIncident(IncidentTracker::Open &open, bool close
         q.bind(5, i.failures);
         q.bind(6, qint64(i.dominant));
         q.bindBlob(7, varint::encodeCounts(open.counts));
+        q.bind(8, open.keptFailures);
+        q.bindBlob(9, varint::encodeCounts(open.keptCounts));
+        q.bind(10, open.keptLast);
     }
     if (open.rowId) {
         if (q.exec() != SQLITE_DONE)
@@ -651,22 +664,40 @@ Status SqliteHistoryStore::storeIncident(IncidentTracker::Open &open, bool close
 
 Status SqliteHistoryStore::rebuildIncidents(int imageId, qint64 fromTs)
 {
-    // Restart from the incident that was in progress at fromTs, if any: before it the image was up.
-    SqliteStatement during(m_db, "SELECT start_ts FROM incident WHERE image=?1 AND start_ts<=?2 "
+    // Before the retention horizon there are no raw events to recompute from.
+    fromTs = std::max(fromTs, m_rawFrom);
+    // Restart from the incident in progress at fromTs, if any: before it the image was up.
+    SqliteStatement during(m_db, "SELECT start_ts, kept_failures, kept_counts, kept_last, category "
+                                 "FROM incident WHERE image=?1 AND start_ts<=?2 "
                                  "AND (recovered_ts IS NULL OR recovered_ts>?2) "
                                  "ORDER BY start_ts DESC LIMIT 1");
     during.bind(1, imageId);
     during.bind(2, fromTs);
-    const qint64 from = during.step() == SQLITE_ROW ? during.int64(0) : fromTs;
+    qint64 from = fromTs;
+    IncidentTracker tracker(imageId);
+    if (during.step() == SQLITE_ROW) {
+        from = during.int64(0);
+        if (from < m_rawFrom) { // carry the part before the horizon, recompute the rest
+            IncidentTracker::Open kept;
+            kept.incident = Incident{imageId, from, during.int64(3), -1, during.int64(1),
+                                     Category(during.int64(4))};
+            kept.keptFailures = during.int64(1);
+            varint::addCounts(during.blobData(2), during.blobSize(2), kept.keptCounts);
+            kept.counts = kept.keptCounts;
+            kept.keptLast = during.int64(3);
+            kept.incident.dominant = IncidentTracker::dominant(kept.counts);
+            tracker.setOpen(kept);
+        }
+    }
+    during.reset();
     SqliteStatement drop(m_db, "DELETE FROM incident WHERE image=? AND start_ts>=?");
     drop.bind(1, imageId);
     drop.bind(2, from);
     if (drop.exec() != SQLITE_DONE)
         return sqlError(QStringLiteral("cannot rebuild incidents"));
 
-    IncidentTracker tracker(imageId);
     SqliteStatement scan(m_db, "SELECT id, kind FROM event WHERE id>=? AND image=? ORDER BY id");
-    scan.bind(1, idOf(from));
+    scan.bind(1, idOf(std::max(from, m_rawFrom)));
     scan.bind(2, imageId);
     while (scan.step() == SQLITE_ROW) {
         if (std::optional<IncidentTracker::Open> closed =
@@ -951,12 +982,14 @@ Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
 
 Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
 {
-    SqliteStatement drop(m_db, "DELETE FROM event WHERE id<?");
-    drop.bind(1, idOf(cutoffMs));
+    if (cutoffMs <= m_rawFrom)
+        return {};
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
-    Status result;
-    if (drop.exec() != SQLITE_DONE)
+    Status result = keepIncidentsBefore(cutoffMs);
+    SqliteStatement drop(m_db, "DELETE FROM event WHERE id<?");
+    drop.bind(1, idOf(cutoffMs));
+    if (result && drop.exec() != SQLITE_DONE)
         result = sqlError(QStringLiteral("cannot drop old events"));
     // Strings only old events used go too; rollups and incidents keep the long view.
     if (result)
@@ -964,12 +997,58 @@ Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
                       "WHERE message IS NOT NULL);"
                       "DELETE FROM job WHERE id NOT IN (SELECT job FROM event WHERE job IS NOT NULL);"
                       "UPDATE image SET events = (SELECT count(*) FROM event "
-                      "WHERE event.image = image.id);"
-                      "COMMIT;");
+                      "WHERE event.image = image.id);");
+    if (result)
+        result = setMetadata(QStringLiteral("raw_from"), QString::number(cutoffMs));
+    if (result)
+        result = exec("COMMIT");
     if (!result)
         (void)exec("ROLLBACK");
     forgetCaches();
     return result;
+}
+
+Status SqliteHistoryStore::keepIncidentsBefore(qint64 cutoffMs)
+{
+    // For incidents that span the cutoff, remember the part whose raw events are about to go.
+    SqliteStatement spanning(m_db, "SELECT id, image, start_ts, recovered_ts FROM incident "
+                                   "WHERE start_ts<?1 AND (recovered_ts IS NULL OR recovered_ts>=?1)");
+    SqliteStatement before(m_db, "SELECT id, kind FROM event WHERE id>=? AND id<? AND image=?");
+    SqliteStatement keep(m_db, "UPDATE incident SET kept_failures=?2, kept_counts=?3, kept_last=?4 "
+                               "WHERE id=?1");
+    spanning.bind(1, cutoffMs);
+    while (spanning.step() == SQLITE_ROW) {
+        std::array<qint64, CategoryCount> counts{};
+        qint64 failures = 0, last = 0;
+        // The incident's own kept part (from an earlier retention) plus raw failures up to now.
+        SqliteStatement old(m_db, "SELECT kept_failures, kept_counts, kept_last FROM incident "
+                                  "WHERE id=?");
+        old.bind(1, spanning.int64(0));
+        if (old.step() == SQLITE_ROW) {
+            failures = old.int64(0);
+            varint::addCounts(old.blobData(1), old.blobSize(1), counts);
+            last = old.int64(2);
+        }
+        before.reset();
+        before.bind(1, idOf(std::max(spanning.int64(2), m_rawFrom)));
+        before.bind(2, idOf(cutoffMs));
+        before.bind(3, spanning.int64(1));
+        while (before.step() == SQLITE_ROW) {
+            const qint64 category = before.int64(1) & SqliteSchema::CategoryMask;
+            if (category != 0) {
+                ++failures;
+                ++counts[size_t(category)];
+                last = tsOf(before.int64(0));
+            }
+        }
+        keep.bind(1, spanning.int64(0));
+        keep.bind(2, failures);
+        keep.bindBlob(3, varint::encodeCounts(counts));
+        keep.bind(4, last);
+        if (keep.exec() != SQLITE_DONE)
+            return sqlError(QStringLiteral("cannot keep incident"));
+    }
+    return {};
 }
 
 QString SqliteHistoryStore::metadata(const QString &key) const

@@ -76,6 +76,7 @@ private:
     Status flushRollups(const char *table, const RollupAccumulator &accumulator);
     Status storeIncident(IncidentTracker::Open &open, bool closed);
     Status rebuildIncidents(int imageId, qint64 fromTs);
+    Status keepIncidentsBefore(qint64 cutoffMs);
     Status loadOpenIncidents();
 
     // The WHERE clause (after "id>=?1 AND id<?2") for an event filter; false when it selects
@@ -103,6 +104,7 @@ private:
     mutable SqliteStatement m_jobById;
     QHash<int, IncidentTracker> m_trackers;
     qint64 m_maxId = std::numeric_limits<qint64>::min();
+    qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
 };
 
 } // namespace pw

@@ -39,7 +39,11 @@ CREATE TABLE rollup_day(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket 
                         PRIMARY KEY(image, source, bucket)) WITHOUT ROWID;
 CREATE TABLE incident(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, start_ts INTEGER NOT NULL,
                       last_ts INTEGER NOT NULL, recovered_ts INTEGER, failures INTEGER NOT NULL,
-                      category INTEGER NOT NULL, counts BLOB);
+                      category INTEGER NOT NULL, counts BLOB,
+                      -- the part before the raw-event horizon (retention), which raw events
+                      -- can no longer recompute
+                      kept_failures INTEGER NOT NULL DEFAULT 0, kept_counts BLOB,
+                      kept_last INTEGER);
 CREATE INDEX incident_image_start ON incident(image, start_ts);
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
