@@ -2,10 +2,11 @@
 
 #include "DerivedState.h"
 #include "HistoryStore.h"
+#include "SqliteDimensions.h"
+#include "SqliteIncidents.h"
 #include "SqliteStatement.h"
 
-#include <QHash>
-
+#include <array>
 #include <memory>
 
 namespace pw {
@@ -45,64 +46,34 @@ public:
     int schemaVersion() const;
 
 private:
-    SqliteHistoryStore(sqlite3 *db, QString path);
+    static constexpr int EventColumns = 11;
+    using Row = std::array<qint64, EventColumns>;
+
+    SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path);
 
     Status migrate();
+    Status prepare();
     Status exec(const char *sql) const;
     Error sqlError(const QString &what) const;
-    Status prepareStatements();
-    void loadImages();
-    void forgetCaches();
+    void reload(); // after a rolled-back transaction: caches and trackers from the file
 
-    // A table of distinct strings (digests, messages, ...) with caches both ways.
-    struct TextDimension
-    {
-        const char *table;
-        bool hashed; // long strings are found by a 64-bit hash instead of a UNIQUE text index
-        QHash<QString, int> ids;
-        QHash<int, QString> texts;
-        SqliteStatement find, add, byId;
-    };
-
-    Result<int> imageId(const PullEvent &event);
-    Result<int> intern(TextDimension &dimension, const QString &text);
-    Result<int> jobId(const CiContext &ci);
-    QString textOf(TextDimension &dimension, qint64 id) const;
-    CiContext jobOf(qint64 id) const;
     qint64 nextFreeId(qint64 candidate);
-
     Status insertEvents(std::span<const PullEvent> sorted);
-    Status insertRows(std::span<const std::array<qint64, 11>> rows);
+    Status insertRows(std::span<const Row> rows);
     Status flushRollups(const char *table, const RollupAccumulator &accumulator);
-    Status storeIncident(IncidentTracker::Open &open, bool closed);
-    Status rebuildIncidents(int imageId, qint64 fromTs);
-    Status keepIncidentsBefore(qint64 cutoffMs);
-    Status loadOpenIncidents();
 
     // The WHERE clause (after "id>=?1 AND id<?2") for an event filter; false when it selects
     // no image at all.
     bool eventFilterSql(const EventFilter &filter, QString *sql) const;
-    QString imageFilterSql(const EventFilter &filter, const char *column, bool *none) const;
+    QString imageFilterSql(const EventFilter &filter, bool *none) const;
 
-    sqlite3 *m_db = nullptr;
+    sqlite3 *m_db = nullptr;     // the writing connection
+    sqlite3 *m_reader = nullptr; // read-only, for look-ups while m_db inserts on another thread
     QString m_path;
-
     SqliteStatement m_insertEvent;
     SqliteStatement m_insertEvents; // many rows per statement
-    SqliteStatement m_insertIncident;
-    SqliteStatement m_updateIncident;
-
-    QHash<QString, int> m_imageIds;
-    QHash<int, ImageInfo> m_images;
-    mutable TextDimension m_registries{"registry", false, {}, {}, {}, {}, {}};
-    mutable TextDimension m_digests{"digest", true, {}, {}, {}, {}, {}};
-    mutable TextDimension m_rules{"rule", false, {}, {}, {}, {}, {}};
-    mutable TextDimension m_messages{"message", true, {}, {}, {}, {}, {}};
-    QHash<QString, int> m_jobIds;
-    mutable QHash<int, CiContext> m_jobs;
-    SqliteStatement m_findJob, m_addJob;
-    mutable SqliteStatement m_jobById;
-    QHash<int, IncidentTracker> m_trackers;
+    std::unique_ptr<SqliteDimensions> m_dimensions;
+    std::unique_ptr<SqliteIncidents> m_incidents;
     qint64 m_maxId = std::numeric_limits<qint64>::min();
     qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
 };

@@ -4,6 +4,7 @@
 usage: check_cli_errors.py PULLWATCH WORKDIR
 """
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,7 +16,8 @@ def run(pullwatch, *args):
 
 def main():
     pullwatch, workdir = sys.argv[1], sys.argv[2]
-    os.makedirs(workdir, exist_ok=True)
+    shutil.rmtree(workdir, ignore_errors=True)  # every run starts from nothing
+    os.makedirs(workdir)
     db = os.path.join(workdir, "errors.db")
     broken = os.path.join(workdir, "broken.json")
     with open(broken, "w") as f:

@@ -9,6 +9,7 @@ import csv
 import io
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,7 +51,8 @@ def close(ours, exact):
 
 def main():
     pullwatch, workdir = sys.argv[1], sys.argv[2]
-    os.makedirs(workdir, exist_ok=True)
+    shutil.rmtree(workdir, ignore_errors=True)  # every run starts from nothing
+    os.makedirs(workdir)
     db = os.path.join(workdir, "reports.db")
     subprocess.run([pullwatch, "demo", "--events", "30000", "--db", db], check=True,
                    capture_output=True)
