@@ -276,16 +276,23 @@ QString subcommand(const QStringList &arguments)
     return {};
 }
 
-QString historyPath(const QStringList &arguments)
+QString globalOption(const QStringList &arguments, const QString &name)
 {
+    const QString option = QStringLiteral("--") + name;
     for (qsizetype i = 1; i < arguments.size(); ++i) {
         const QString &arg = arguments.at(i);
-        if (arg == QLatin1StringView("--db") && i + 1 < arguments.size())
+        if (arg == option && i + 1 < arguments.size())
             return arguments.at(i + 1);
-        if (arg.startsWith(QLatin1StringView("--db=")))
-            return arg.mid(5);
+        if (arg.startsWith(option + QLatin1Char('=')))
+            return arg.mid(option.size() + 1);
     }
-    return SqliteHistoryStore::defaultPath();
+    return {};
+}
+
+QString historyPath(const QStringList &arguments)
+{
+    const QString path = globalOption(arguments, QStringLiteral("db"));
+    return path.isEmpty() ? SqliteHistoryStore::defaultPath() : path;
 }
 
 int run(const QStringList &arguments)

@@ -13,6 +13,9 @@ QString subcommand(const QStringList &arguments);
 // Runs a headless subcommand; JSON Lines / CSV on stdout, messages on stderr.
 int run(const QStringList &arguments);
 
+// The value of a global option given as "--name VALUE" or "--name=VALUE" ("" when absent).
+QString globalOption(const QStringList &arguments, const QString &name);
+
 // Where the history lives: --db, else the default under the XDG data dir.
 QString historyPath(const QStringList &arguments);
 

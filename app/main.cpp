@@ -41,18 +41,13 @@ int main(int argc, char **argv)
     }
 
     QApplication app(argc, argv);
-    const QString configPath = [&] {
-        const qsizetype i = arguments.indexOf(QStringLiteral("--config"));
-        return i > 0 && i + 1 < arguments.size() ? arguments.at(i + 1) : QString();
-    }();
-    const pw::Result<pw::Config> config = pw::Config::loadOrDefault(configPath);
+    const pw::Result<pw::Config> config =
+        pw::Config::loadOrDefault(pw::cli::globalOption(arguments, QStringLiteral("config")));
     if (!config)
         return error(config.error());
     auto store = pw::SqliteHistoryStore::open(pw::cli::historyPath(arguments));
     if (!store)
         return error(store.error());
-    for (const pw::ImageConfig &image : config->images)
-        (void)(*store)->setImageInfo(image.ref, image.group, image.label);
 
     pw::MainWindow window;
     window.setHistorySummary((*store)->location(), (*store)->eventCount(),
