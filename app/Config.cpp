@@ -1,6 +1,7 @@
 #include "Config.h"
 
 #include "Category.h"
+#include "JsonPositions.h"
 #include "TimeFormat.h"
 
 #include <QDir>
@@ -11,13 +12,8 @@
 #include <QUrl>
 #include <QtDebug>
 
-#include <nlohmann/json.hpp>
-
 #include <initializer_list>
 #include <optional>
-#include <set>
-#include <string_view>
-#include <unordered_map>
 
 // The .qrc is compiled into a static library; without a reference its object file would not be
 // linked into the executables. Q_INIT_RESOURCE only works outside a namespace.
@@ -33,282 +29,12 @@ using namespace Qt::Literals::StringLiterals;
 namespace {
 
 using json = nlohmann::json;
-constexpr std::size_t NoOffset = std::string_view::npos;
-constexpr int MaxDepth = 64;
 constexpr qint64 MaxFileBytes = 1 << 20;
-constexpr std::string_view Bom = "\xEF\xBB\xBF";
 
 QString fromStd(std::string_view text)
 {
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
-
-// A key or string as JSON text, quoted and escaped, so a message stays on one line.
-QString jsonString(const std::string &text)
-{
-    return fromStd(json(text).dump());
-}
-
-// An RFC 6901 pointer one level down ("/images" + "2"); places are recorded under these.
-std::string pointerChild(const std::string &path, std::string_view key)
-{
-    std::string child = path + '/';
-    for (char c : key)
-        child += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
-    return child;
-}
-
-// 1-based line and column (in characters, not bytes) of a byte offset.
-QString lineColumn(std::string_view text, std::size_t offset)
-{
-    offset = std::min(offset, text.size());
-    int line = 1;
-    int column = 1;
-    for (std::size_t i = text.starts_with(Bom) ? Bom.size() : 0; i < offset; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') {
-            ++line;
-            column = 1;
-        } else if ((c & 0xC0) != 0x80) { // UTF-8 continuation bytes extend the previous character
-            ++column;
-        }
-    }
-    return QString::number(line) + u':' + QString::number(column);
-}
-
-// Builds the document and keeps a syntax error as a value; nlohmann would otherwise throw.
-class DomBuilder
-{
-public:
-    using number_integer_t = json::number_integer_t;
-    using number_unsigned_t = json::number_unsigned_t;
-    using number_float_t = json::number_float_t;
-    using string_t = json::string_t;
-    using binary_t = json::binary_t;
-
-    bool null() { return add(nullptr); }
-    bool boolean(bool value) { return add(value); }
-    bool number_integer(number_integer_t value) { return add(value); }
-    bool number_unsigned(number_unsigned_t value) { return add(value); }
-    bool number_float(number_float_t value, const string_t &) { return add(value); }
-    bool string(string_t &value) { return add(std::move(value)); }
-    bool binary(binary_t &value) { return add(json::binary(std::move(value))); }
-    bool start_object(std::size_t) { return open(json::object()); }
-    bool start_array(std::size_t) { return open(json::array()); }
-    bool end_object() { return close(); }
-    bool end_array() { return close(); }
-    bool key(string_t &key)
-    {
-        m_key = std::move(key);
-        return true;
-    }
-    bool parse_error(std::size_t position, const std::string &lastToken, const json::exception &e)
-    {
-        m_errorPosition = position;
-        m_lastToken = lastToken;
-        m_error = e.what();
-        return false;
-    }
-
-    json m_root;
-    std::string m_error; // empty on success
-    std::string m_lastToken;
-    std::size_t m_errorPosition = 0; // characters read, the offending one included
-
-private:
-    // Open containers stay put: only the innermost one grows while it is open.
-    json *insert(json value)
-    {
-        if (m_open.empty()) {
-            m_root = std::move(value);
-            return &m_root;
-        }
-        json &parent = *m_open.back();
-        if (parent.is_array()) {
-            parent.push_back(std::move(value));
-            return &parent.back();
-        }
-        json &slot = parent[m_key];
-        slot = std::move(value);
-        return &slot;
-    }
-    bool add(json value)
-    {
-        insert(std::move(value));
-        return true;
-    }
-    bool open(json value)
-    {
-        m_open.push_back(insert(std::move(value)));
-        return true;
-    }
-    bool close()
-    {
-        m_open.pop_back();
-        return true;
-    }
-
-    std::vector<json *> m_open;
-    std::string m_key;
-};
-
-// Tokens print in an error message as readable ASCII, the tail kept (the error is at its end).
-std::string printable(std::string_view token)
-{
-    std::string out;
-    for (char ch : token) {
-        const auto c = static_cast<unsigned char>(ch);
-        static constexpr char Hex[] = "0123456789ABCDEF";
-        if (c >= 0x20 && c < 0x7F)
-            out += ch;
-        else
-            out += std::string{'\\', 'x', Hex[c >> 4], Hex[c & 15]};
-    }
-    return out.size() > 40 ? "..." + out.substr(out.size() - 37) : out;
-}
-
-// nlohmann counts the characters read up to the end of the offending token (the offending
-// character itself for lexer errors); a message should point at the token's first character.
-std::size_t syntaxErrorOffset(std::string_view text, std::size_t charsRead, bool lexerError)
-{
-    const std::size_t last = std::min(charsRead == 0 ? 0 : charsRead - 1, text.size());
-    if (lexerError || last == text.size())
-        return last;
-    const auto isWord = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+';
-    };
-    std::size_t i = last;
-    if (text[last] == '"') { // back to the opening quote: every inner quote is escaped
-        while (i > 0) {
-            --i;
-            std::size_t slashes = 0;
-            while (i > slashes && text[i - slashes - 1] == '\\')
-                ++slashes;
-            if (text[i] == '"' && slashes % 2 == 0)
-                return i;
-        }
-    }
-    while (isWord(text[last]) && i > 0 && isWord(text[i - 1]))
-        --i;
-    return i;
-}
-
-QString syntaxMessage(const DomBuilder &dom)
-{
-    // "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error while
-    // parsing object - unexpected '}'; expected string literal" -> "syntax error: unexpected …"
-    std::string message = dom.m_error;
-    if (const auto end = message.find("] "); end != std::string::npos)
-        message.erase(0, end + 2);
-    if (message.starts_with("parse error"))
-        message.erase(0, message.find(": ") + 2);
-    if (message.starts_with("syntax error"))
-        message = "syntax error: " + message.substr(message.find(" - ") + 3);
-    const std::string lastRead = "; last read: '" + dom.m_lastToken + '\'';
-    if (const auto at = message.find(lastRead); at != std::string::npos)
-        message.replace(at, lastRead.size(), "; last read: '" + printable(dom.m_lastToken) + '\'');
-    return fromStd(message);
-}
-
-// Where every value and key starts, by JSON pointer. SAX callbacks carry no positions, so this
-// walks the text nlohmann has already accepted a second time; it also rejects duplicate keys
-// (nlohmann silently keeps the last) and nesting deep enough to exhaust the stack.
-class PositionScanner
-{
-public:
-    struct Place
-    {
-        std::size_t value = NoOffset;
-        std::size_t key = NoOffset;
-    };
-
-    explicit PositionScanner(std::string_view text) : m_text(text) {}
-
-    bool scan()
-    {
-        m_i = m_text.starts_with(Bom) ? Bom.size() : 0;
-        return value({}, 0);
-    }
-
-    std::unordered_map<std::string, Place> m_places;
-    std::string m_firstSecret; // pointer to the first key named password or token
-    std::size_t m_errorOffset = 0;
-    QString m_error;
-
-private:
-    char peek() const { return m_i < m_text.size() ? m_text[m_i] : '\0'; }
-    void skipSpace()
-    {
-        while (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')
-            ++m_i;
-    }
-    std::string_view skipString()
-    {
-        const std::size_t start = m_i++;
-        while (m_i < m_text.size() && m_text[m_i] != '"')
-            m_i += m_text[m_i] == '\\' ? 2 : 1;
-        ++m_i;
-        return m_text.substr(start, m_i - start);
-    }
-    bool fail(std::size_t offset, QString message)
-    {
-        m_errorOffset = offset;
-        m_error = std::move(message);
-        return false;
-    }
-    bool value(const std::string &path, int depth)
-    {
-        skipSpace();
-        m_places[path].value = m_i;
-        if (depth > MaxDepth)
-            return fail(m_i, u"nested deeper than %1 levels"_s.arg(MaxDepth));
-        if (peek() == '{' || peek() == '[')
-            return container(path, depth, peek() == '{');
-        if (peek() == '"')
-            skipString();
-        while (m_i < m_text.size() && std::string_view(" \t\r\n,]}").find(m_text[m_i]) == NoOffset)
-            ++m_i;
-        return true;
-    }
-    bool container(const std::string &path, int depth, bool isObject)
-    {
-        const char closer = isObject ? '}' : ']';
-        std::set<std::string> keys;
-        ++m_i;
-        skipSpace();
-        for (std::size_t index = 0; peek() != closer; ++index) {
-            std::string child = pointerChild(path, std::to_string(index));
-            if (isObject) {
-                const std::size_t keyAt = m_i;
-                const std::string_view raw = skipString();
-                const json decoded = json::parse(raw, nullptr, false);
-                const std::string key = decoded.is_string() ? decoded.get<std::string>() : "";
-                if (!keys.insert(key).second)
-                    return fail(keyAt, u"duplicate key "_s + jsonString(key));
-                child = pointerChild(path, key);
-                m_places[child].key = keyAt;
-                const QString lower = fromStd(key).toLower();
-                if (m_firstSecret.empty() && (lower == u"password" || lower == u"token"))
-                    m_firstSecret = child;
-                skipSpace();
-                ++m_i; // ':'
-            }
-            if (!value(child, depth + 1))
-                return false;
-            skipSpace();
-            if (peek() == ',')
-                ++m_i;
-            else if (peek() != closer)
-                return fail(m_i, u"syntax error"_s); // unreachable after nlohmann accepted it
-            skipSpace();
-        }
-        ++m_i;
-        return true;
-    }
-
-    std::string_view m_text;
-    std::size_t m_i = 0;
-};
 
 QString quoted(const char *key)
 {
@@ -368,14 +94,12 @@ enum Need
 class ConfigReader
 {
 public:
-    ConfigReader(const QString &fileName, std::string_view text, const PositionScanner &scanner)
-        : m_fileName(fileName), m_text(text), m_scanner(scanner)
-    {}
+    explicit ConfigReader(const JsonDocument &document) : m_document(document) {}
 
     Config read(const json &root)
     {
         Config config;
-        if (const std::string &secret = m_scanner.m_firstSecret; !secret.empty()) {
+        if (const std::string secret = firstSecret(); !secret.empty()) {
             const QString key = fromStd(secret.substr(secret.rfind('/') + 1));
             fail(secret,
                  u"key \"%1\" is not allowed: secrets never go in the config file, put the "
@@ -407,19 +131,27 @@ private:
         QString name;     // "images[2]"
     };
 
+    // The pointer of the first key named password or token, in any case, or "".
+    std::string firstSecret() const
+    {
+        for (const std::string &pointer : m_document.memberPointers()) {
+            const QString key = fromStd(pointer.substr(pointer.rfind('/') + 1)).toLower();
+            if (key == u"password" || key == u"token")
+                return pointer;
+        }
+        return {};
+    }
+
     bool failed() const { return m_error.has_value(); }
     void fail(const std::string &path, const QString &message, bool atKey = false)
     {
-        const auto place = m_scanner.m_places.find(path);
-        const std::size_t offset = place == m_scanner.m_places.end() ? 0
-                                   : atKey                           ? place->second.key
-                                                                     : place->second.value;
+        const auto position = atKey ? m_document.keyPosition(path) : m_document.valuePosition(path);
         if (!m_error)
-            m_error = Error{m_fileName + u':' + lineColumn(m_text, offset) + u": "_s + message};
+            m_error = m_document.errorAt(position.value_or(TextPosition{}), message);
     }
     void failValue(const Node &object, const char *key, const QString &message)
     {
-        fail(pointerChild(object.path, key), message);
+        fail(JsonDocument::childPointer(object.path, key), message);
     }
     const json *find(const Node &object, const char *key) const
     {
@@ -438,35 +170,35 @@ private:
     void allowKeys(const Node &object, std::initializer_list<const char *> allowed,
                    const QString &context = {})
     {
-        std::size_t first = NoOffset;
+        std::optional<TextPosition> first;
         QString firstKey;
         for (const auto &item : object.value->items()) {
             if (std::any_of(allowed.begin(), allowed.end(),
                             [&](const char *a) { return item.key() == a; }))
                 continue;
-            const auto place = m_scanner.m_places.find(pointerChild(object.path, item.key()));
-            if (place != m_scanner.m_places.end() && place->second.key < first) {
-                first = place->second.key;
-                firstKey = jsonString(item.key());
+            const auto at =
+                m_document.keyPosition(JsonDocument::childPointer(object.path, item.key()));
+            if (at && (!first || *at < *first)) {
+                first = at;
+                firstKey = JsonDocument::quoted(item.key());
             }
         }
         QStringList names;
         for (const char *a : allowed)
             names.append(QLatin1StringView(a));
-        if (first != NoOffset && !failed())
-            m_error = Error{m_fileName + u':' + lineColumn(m_text, first) +
-                            u": unknown key %1%2 (expected one of: %3)"_s.arg(firstKey, context,
-                                                                              names.join(u", "_s))};
+        if (first && !failed())
+            m_error = m_document.errorAt(*first, u"unknown key %1%2 (expected one of: %3)"_s.arg(
+                                                     firstKey, context, names.join(u", "_s)));
     }
 
     template<class Read> void eachObject(const Node &parent, const char *key, Read read)
     {
         const json *list = find(parent, key);
-        const std::string path = pointerChild(parent.path, key);
+        const std::string path = JsonDocument::childPointer(parent.path, key);
         if (list && !list->is_array())
             fail(path, quoted(key) + u" must be an array of objects, got "_s + describe(*list));
         for (std::size_t i = 0; list && list->is_array() && i < list->size() && !failed(); ++i) {
-            const Node element{&(*list)[i], pointerChild(path, std::to_string(i)),
+            const Node element{&(*list)[i], JsonDocument::childPointer(path, std::to_string(i)),
                                QLatin1StringView(key) + u'[' + QString::number(i) + u']'};
             if (element.value->is_object())
                 read(element);
@@ -526,10 +258,9 @@ private:
     QString earlier(const Node &element, qsizetype index, const char *key) const
     {
         const std::string list = element.path.substr(0, element.path.rfind('/'));
-        const auto place =
-            m_scanner.m_places.find(pointerChild(pointerChild(list, std::to_string(index)), key));
-        return place == m_scanner.m_places.end() ? QString()
-                                                 : lineColumn(m_text, place->second.value);
+        const auto at = m_document.valuePosition(JsonDocument::childPointer(
+            JsonDocument::childPointer(list, std::to_string(index)), key));
+        return at ? at->toString() : QString();
     }
 
     void readRegistry(const Node &n, Config &config)
@@ -549,7 +280,8 @@ private:
         if (const json *auth = find(n, "auth"); auth && !auth->is_object())
             failValue(n, "auth", u"\"auth\" must be an object, got "_s + describe(*auth));
         else if (auth)
-            readAuth({auth, pointerChild(n.path, "auth"), n.name + u".auth"_s}, registry);
+            readAuth({auth, JsonDocument::childPointer(n.path, "auth"), n.name + u".auth"_s},
+                     registry);
         config.registries.append(registry);
     }
     void readAuth(const Node &n, RegistryConfig &registry)
@@ -672,35 +404,21 @@ private:
         config.rules.append(rule);
     }
 
-    QString m_fileName;
-    std::string_view m_text;
-    const PositionScanner &m_scanner;
+    const JsonDocument &m_document;
 };
-
-QString positioned(const QString &fileName, std::string_view text, std::size_t offset,
-                   const QString &message)
-{
-    return fileName + u':' + lineColumn(text, offset) + u": "_s + message;
-}
 
 } // namespace
 
 Result<Config> Config::parse(const QByteArray &data, const QString &fileName)
 {
-    const std::string_view text(data.constData(), std::size_t(data.size()));
     if (data.trimmed().isEmpty())
-        return Error{positioned(fileName, text, 0, u"the file is empty, expected a JSON object"_s)};
-    DomBuilder dom;
-    if (!json::sax_parse(text.begin(), text.end(), &dom) || !dom.m_error.empty()) {
-        const bool lexerError = dom.m_error.find("; last read: '") != std::string::npos;
-        const std::size_t at = syntaxErrorOffset(text, dom.m_errorPosition, lexerError);
-        return Error{positioned(fileName, text, at, syntaxMessage(dom))};
-    }
-    PositionScanner scanner(text);
-    if (!scanner.scan())
-        return Error{positioned(fileName, text, scanner.m_errorOffset, scanner.m_error)};
-    ConfigReader reader(fileName, text, scanner);
-    Config config = reader.read(dom.m_root);
+        return Error{fileName + u':' + TextPosition{}.toString() +
+                     u": the file is empty, expected a JSON object"_s};
+    const Result<JsonDocument> document = JsonDocument::parse(data, fileName);
+    if (!document)
+        return Error{document.error()};
+    ConfigReader reader(*document);
+    Config config = reader.read(document->root());
     if (reader.m_error)
         return *reader.m_error;
     config.sourcePath = fileName;
