@@ -104,8 +104,17 @@ QString failureMessage(const DemoImage &image, Category category, Source source,
         if (source == Source::Probe)
             return QStringLiteral("HEAD https://%1/v2/%2/manifests/latest: 500 Internal Server "
                                   "Error").arg(host, repo);
-        return QStringLiteral("Error response from daemon: received unexpected HTTP status: 500 "
-                              "Internal Server Error");
+        if (variant == 0)
+            return QStringLiteral("Error response from daemon: received unexpected HTTP status: "
+                                  "500 Internal Server Error");
+        if (variant == 1)
+            return QStringLiteral("Failed to pull image \"%1\": rpc error: code = Unknown desc = "
+                                  "failed to pull and unpack image \"%1\":\nfailed to copy: "
+                                  "httpReadSeeker: failed open: unexpected status code "
+                                  "https://%2/v2/%3/manifests/latest: 500 Internal Server Error")
+                .arg(ref, host, repo);
+        return QStringLiteral("==> docker pull %1 failed, retrying: received unexpected HTTP "
+                              "status: 500 Internal Server Error").arg(ref);
     case Category::RateLimit:
         return QStringLiteral("toomanyrequests: You have reached your pull rate limit. You may "
                               "increase the limit by authenticating and upgrading: "
