@@ -10,12 +10,24 @@ size_t qHash(const RollupAccumulator::Key &key, size_t seed) noexcept
 void RollupAccumulator::add(int imageId, const PullEvent &event)
 {
     const qint64 bucket = event.ts - ((event.ts % m_bucketMs) + m_bucketMs) % m_bucketMs;
-    RollupRow &row = m_rows[Key{imageId, event.source, bucket}];
-    if (row.total == 0) {
-        row.imageId = imageId;
-        row.source = event.source;
-        row.bucketStart = bucket;
+    const size_t slot = size_t(imageId) * 2 + (event.source == Source::Ci ? 1 : 0);
+    if (slot >= m_current.size())
+        m_current.resize(slot + 1);
+    Current &current = m_current[slot];
+    if (current.bucketStart != bucket || !current.row) {
+        const Key key{imageId, event.source, bucket};
+        auto it = m_rows.find(key);
+        if (it == m_rows.end()) {
+            it = m_rows.insert(key, RollupRow{});
+            it->imageId = imageId;
+            it->source = event.source;
+            it->bucketStart = bucket;
+            for (Current &c : m_current)
+                c.row = nullptr; // the insert may have moved every value
+        }
+        current = Current{bucket, &*it};
     }
+    RollupRow &row = *current.row;
     ++row.total;
     if (event.ok)
         ++row.ok;

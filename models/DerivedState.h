@@ -5,6 +5,8 @@
 #include <QHash>
 
 #include <array>
+#include <limits>
+#include <vector>
 #include <optional>
 
 namespace pw {
@@ -25,14 +27,28 @@ public:
 
     void add(int imageId, const PullEvent &event);
     const QHash<Key, RollupRow> &rows() const { return m_rows; }
-    void clear() { m_rows.clear(); }
+    void clear()
+    {
+        m_rows.clear();
+        m_current.clear();
+    }
 
     // Adds b's counts and histograms into a (same key).
     static void mergeInto(RollupRow &a, const RollupRow &b);
 
 private:
+    struct Current
+    {
+        qint64 bucketStart = std::numeric_limits<qint64>::min();
+        RollupRow *row = nullptr;
+    };
+
     qint64 m_bucketMs;
     QHash<Key, RollupRow> m_rows;
+    // The row each (image, source) is filling now: events come in time order, so this saves
+    // the hash look-up for all but the first event of a bucket. Cleared whenever m_rows grows,
+    // since that may move its values.
+    std::vector<Current> m_current;
 };
 
 size_t qHash(const RollupAccumulator::Key &key, size_t seed = 0) noexcept;

@@ -77,17 +77,16 @@ void SqliteDimensions::reset()
     for (TextTable *t : {&m_registries, &m_digests, &m_rules, &m_messages}) {
         t->ids.clear();
         t->texts.clear();
-        t->unwritten.clear();
         t->nextId = maxId(t->name) + 1;
     }
     m_jobIds.clear();
     m_jobs.clear();
-    m_unwrittenJobs.clear();
+    m_lastJobId = 0;
+    m_unwritten = {};
     m_nextJobId = maxId("job") + 1;
 
     m_imageIds.clear();
     m_images.clear();
-    m_unwrittenImages.clear();
     m_nextImageId = maxId("image") + 1;
     SqliteStatement q(m_db, "SELECT image.id, ref, registry.text, grp, label, first_ts, last_ts, "
                             "events, registry.id FROM image JOIN registry "
@@ -125,7 +124,7 @@ Result<int> SqliteDimensions::intern(TextTable &t, const QString &text)
         return sqlError(m_reader, QStringLiteral("cannot read %1").arg(QLatin1StringView(t.name)));
     if (id == 0) {
         id = t.nextId++;
-        t.unwritten.emplace_back(id, text);
+        m_unwritten.texts.push_back({&t, id, text});
     }
     t.ids.insert(text, id);
     return id;
@@ -143,7 +142,7 @@ Result<int> SqliteDimensions::image(const QString &ref, const QString &registry)
     if (!registryId)
         return registryId;
     const int id = m_nextImageId++;
-    m_unwrittenImages.push_back(id);
+    m_unwritten.images.push_back({id, ref, *registryId});
     m_imageIds.insert(ref, id);
     m_images.insert(id, ImageInfo{id, ref, registry, {}, {}, 0, 0, 0});
     return id;
@@ -153,9 +152,14 @@ Result<int> SqliteDimensions::job(const CiContext &ci)
 {
     if (ci.isEmpty())
         return 0;
+    if (m_lastJobId && ci == m_lastJob)
+        return m_lastJobId;
     const QString key = jobKey(ci);
-    if (const auto it = m_jobIds.constFind(key); it != m_jobIds.constEnd())
+    if (const auto it = m_jobIds.constFind(key); it != m_jobIds.constEnd()) {
+        m_lastJob = ci;
+        m_lastJobId = *it;
         return *it;
+    }
     m_lookupJob.bind(1, qint64(stableHash(key.toUtf8())));
     int id = 0;
     while (m_lookupJob.step() == SQLITE_ROW) {
@@ -169,29 +173,39 @@ Result<int> SqliteDimensions::job(const CiContext &ci)
     m_lookupJob.reset();
     if (id == 0) {
         id = m_nextJobId++;
-        m_unwrittenJobs.push_back(id);
+        m_unwritten.jobs.emplace_back(id, ci);
         m_jobs.insert(id, ci);
     }
     m_jobIds.insert(key, id);
+    m_lastJob = ci;
+    m_lastJobId = id;
     return id;
+}
+
+SqliteDimensions::Unwritten SqliteDimensions::takeUnwritten()
+{
+    return std::exchange(m_unwritten, Unwritten{});
 }
 
 Status SqliteDimensions::flush()
 {
-    for (TextTable *t : {&m_registries, &m_digests, &m_rules, &m_messages}) {
-        for (const auto &[id, text] : t->unwritten) {
-            const QByteArray utf8 = text.toUtf8();
-            t->add.bind(1, id);
-            t->add.bindText(2, utf8);
-            if (t->hashed)
-                t->add.bind(3, qint64(stableHash(utf8)));
-            if (t->add.exec() != SQLITE_DONE)
-                return sqlError(m_db, QStringLiteral("cannot store %1").arg(QLatin1StringView(t->name)));
-        }
-        t->unwritten.clear();
+    return write(takeUnwritten());
+}
+
+Status SqliteDimensions::write(const Unwritten &rows)
+{
+    for (const Unwritten::Text &row : rows.texts) {
+        const QByteArray utf8 = row.text.toUtf8();
+        SqliteStatement &add = row.table->add;
+        add.bind(1, row.id);
+        add.bindText(2, utf8);
+        if (row.table->hashed)
+            add.bind(3, qint64(stableHash(utf8)));
+        if (add.exec() != SQLITE_DONE)
+            return sqlError(m_db, QStringLiteral("cannot store %1")
+                                      .arg(QLatin1StringView(row.table->name)));
     }
-    for (int id : m_unwrittenJobs) {
-        const CiContext &ci = m_jobs[id];
+    for (const auto &[id, ci] : rows.jobs) {
         m_addJob.bind(1, id);
         m_addJob.bind(2, qint64(stableHash(jobKey(ci).toUtf8())));
         m_addJob.bindText(3, ci.provider);
@@ -203,16 +217,13 @@ Status SqliteDimensions::flush()
         if (m_addJob.exec() != SQLITE_DONE)
             return sqlError(m_db, QStringLiteral("cannot store CI job"));
     }
-    m_unwrittenJobs.clear();
-    for (int id : m_unwrittenImages) {
-        const ImageInfo &info = m_images[id];
-        m_addImage.bind(1, id);
-        m_addImage.bindText(2, info.image);
-        m_addImage.bind(3, m_registries.ids.value(info.registry));
+    for (const Unwritten::Image &image : rows.images) {
+        m_addImage.bind(1, image.id);
+        m_addImage.bindText(2, image.ref);
+        m_addImage.bind(3, image.registryId);
         if (m_addImage.exec() != SQLITE_DONE)
-            return sqlError(m_db, QStringLiteral("cannot store image %1").arg(info.image));
+            return sqlError(m_db, QStringLiteral("cannot store image %1").arg(image.ref));
     }
-    m_unwrittenImages.clear();
     return {};
 }
 

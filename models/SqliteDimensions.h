@@ -29,8 +29,12 @@ public:
     Result<int> rule(const QString &text) { return intern(m_rules, text); }
     Result<int> message(const QString &text) { return intern(m_messages, text); }
     Result<int> job(const CiContext &ci);
-    // Writes the rows made since the last flush, on the writing connection.
-    Status flush();
+    // The rows made since the last take, as copies that write() can store from another thread
+    // while encoding goes on here.
+    struct Unwritten;
+    Unwritten takeUnwritten();
+    Status write(const Unwritten &rows);
+    Status flush(); // write(takeUnwritten())
 
     const QHash<int, ImageInfo> &images() const { return m_images; }
     ImageInfo &imageInfo(int id) { return m_images[id]; }
@@ -50,9 +54,30 @@ private:
         QHash<QString, int> ids;
         QHash<int, QString> texts;
         int nextId = 1;
-        std::vector<std::pair<int, QString>> unwritten;
         SqliteStatement lookup, add, byId;
     };
+
+public:
+    struct Unwritten
+    {
+        struct Text
+        {
+            TextTable *table;
+            int id;
+            QString text;
+        };
+        struct Image
+        {
+            int id;
+            QString ref;
+            int registryId;
+        };
+        std::vector<Text> texts;
+        std::vector<std::pair<int, CiContext>> jobs;
+        std::vector<Image> images;
+    };
+
+private:
 
     Result<int> intern(TextTable &table, const QString &text);
     QString textOf(TextTable &table, qint64 id) const;
@@ -66,18 +91,19 @@ private:
     QHash<QString, int> m_imageIds;
     QHash<int, ImageInfo> m_images;
     int m_nextImageId = 1;
-    std::vector<int> m_unwrittenImages;
+    Unwritten m_unwritten;
     SqliteStatement m_addImage, m_updateImage;
 
-    mutable TextTable m_registries{"registry", false, {}, {}, 1, {}, {}, {}, {}};
-    mutable TextTable m_digests{"digest", true, {}, {}, 1, {}, {}, {}, {}};
-    mutable TextTable m_rules{"rule", false, {}, {}, 1, {}, {}, {}, {}};
-    mutable TextTable m_messages{"message", true, {}, {}, 1, {}, {}, {}, {}};
+    mutable TextTable m_registries{"registry", false, {}, {}, 1, {}, {}, {}};
+    mutable TextTable m_digests{"digest", true, {}, {}, 1, {}, {}, {}};
+    mutable TextTable m_rules{"rule", false, {}, {}, 1, {}, {}, {}};
+    mutable TextTable m_messages{"message", true, {}, {}, 1, {}, {}, {}};
 
     QHash<QString, int> m_jobIds;
+    CiContext m_lastJob; // CI events come job by job: most look-ups are the previous one
+    int m_lastJobId = 0;
     mutable QHash<int, CiContext> m_jobs;
     int m_nextJobId = 1;
-    std::vector<int> m_unwrittenJobs;
     SqliteStatement m_lookupJob, m_addJob;
     mutable SqliteStatement m_jobById;
 };

@@ -250,19 +250,20 @@ Status SqliteHistoryStore::append(std::span<const PullEvent> events)
 
 Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
 {
-    struct Touched
+    struct Touched // per image id, for the images this batch has events of
     {
         qint64 first = std::numeric_limits<qint64>::max();
         qint64 last = std::numeric_limits<qint64>::min();
         qint64 count = 0;
+        bool inOrder = true; // no event older than what was stored for the image
         qint64 outOfOrderFrom = std::numeric_limits<qint64>::max();
     };
-    QHash<int, Touched> touched;
+    std::vector<Touched> touched;
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
 
     // Appending after everything stored (the usual case) needs no look-ups on the writing
     // connection, so SQLite inserts one chunk on a second thread while the next is encoded.
-    // Encoding reads through m_reader only; new dimension rows are written at the end.
+    // Encoding reads through m_reader only and touches no SQLite statement of m_db.
     const bool appendOnly = idOf(sorted.front().ts) > m_maxId;
     const bool pipelined = appendOnly && sorted.size() > Chunk;
     std::vector<Row> rows;
@@ -305,9 +306,16 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
             if (Status s = finishInserting(); !s)
                 return s;
             if (pipelined) {
-                inserting = std::async(std::launch::async, [this, chunk = std::move(rows)] {
-                    return insertRows(chunk);
-                });
+                // New strings and closed incidents of the chunk go along with its rows.
+                inserting = std::async(std::launch::async,
+                                       [this, chunk = std::move(rows),
+                                        strings = m_dimensions->takeUnwritten(),
+                                        closed = m_incidents->takeClosed()]() mutable {
+                                           Status s = m_dimensions->write(strings);
+                                           if (s)
+                                               s = m_incidents->storeClosed(closed);
+                                           return s ? insertRows(chunk) : s;
+                                       });
                 rows = {};
                 rows.reserve(Chunk);
             } else {
@@ -319,18 +327,21 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
 
         hours.add(*image, e);
         days.add(*image, e);
-        Touched &t = touched[*image];
-        t.first = std::min(t.first, e.ts);
-        t.last = std::max(t.last, e.ts);
-        ++t.count;
+        if (size_t(*image) >= touched.size())
+            touched.resize(size_t(*image) + 1);
+        Touched &t = touched[size_t(*image)];
+        if (t.count++ == 0) { // the batch is sorted: its first event of an image decides
+            const ImageInfo &info = m_dimensions->imageInfo(*image);
+            t.inOrder = info.events == 0 || e.ts >= info.lastTs;
+            t.first = e.ts;
+            if (!t.inOrder)
+                t.outOfOrderFrom = e.ts;
+        }
+        t.last = e.ts;
         // Incidents follow each image's events in time order; an event older than what is
         // stored for its image means its incidents are recomputed after the batch.
-        const ImageInfo &info = m_dimensions->imageInfo(*image);
-        if (t.outOfOrderFrom == std::numeric_limits<qint64>::max()
-            && (info.events == 0 || e.ts >= info.lastTs))
+        if (t.inOrder)
             m_incidents->feed(*image, e.ts, e.ok, e.ok ? Category::None : e.category);
-        else
-            t.outOfOrderFrom = std::min(t.outOfOrderFrom, e.ts);
     }
     if (Status s = finishInserting(); !s)
         return s;
@@ -346,15 +357,18 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         return s;
     if (Status s = flushRollups("rollup_day", days); !s)
         return s;
-    for (auto it = touched.cbegin(); it != touched.cend(); ++it) {
-        if (it->outOfOrderFrom != std::numeric_limits<qint64>::max()) {
-            if (Status s = m_incidents->rebuild(it.key(), it->outOfOrderFrom); !s)
+    for (size_t id = 0; id < touched.size(); ++id) {
+        const Touched &t = touched[id];
+        if (t.count == 0)
+            continue;
+        if (!t.inOrder) {
+            if (Status s = m_incidents->rebuild(int(id), t.outOfOrderFrom); !s)
                 return s;
         }
-        ImageInfo &info = m_dimensions->imageInfo(it.key());
-        info.firstTs = info.events == 0 ? it->first : std::min(info.firstTs, it->first);
-        info.lastTs = info.events == 0 ? it->last : std::max(info.lastTs, it->last);
-        info.events += it->count;
+        ImageInfo &info = m_dimensions->imageInfo(int(id));
+        info.firstTs = info.events == 0 ? t.first : std::min(info.firstTs, t.first);
+        info.lastTs = info.events == 0 ? t.last : std::max(info.lastTs, t.last);
+        info.events += t.count;
         if (Status s = m_dimensions->storeImageCounts(info); !s)
             return s;
     }

@@ -88,13 +88,20 @@ void SqliteIncidents::feed(int imageId, qint64 ts, bool ok, Category category)
         m_closed.push_back(std::move(*closed));
 }
 
-Status SqliteIncidents::flush()
+Status SqliteIncidents::storeClosed(std::vector<IncidentTracker::Open> &closed)
 {
-    for (IncidentTracker::Open &closed : m_closed) {
-        if (Status s = store(closed, true); !s)
+    for (IncidentTracker::Open &open : closed) {
+        if (Status s = store(open, true); !s)
             return s;
     }
-    m_closed.clear();
+    return {};
+}
+
+Status SqliteIncidents::flush()
+{
+    std::vector<IncidentTracker::Open> closed = takeClosed();
+    if (Status s = storeClosed(closed); !s)
+        return s;
     for (int imageId : std::as_const(m_touched)) {
         IncidentTracker &t = tracker(imageId);
         if (!t.open())

@@ -28,6 +28,9 @@ public:
     void feed(int imageId, qint64 ts, bool ok, Category category);
     // Writes what feed() closed or changed since the last flush.
     Status flush();
+    // The incidents feed() closed since the last take, for storeClosed() on another thread.
+    std::vector<IncidentTracker::Open> takeClosed() { return std::exchange(m_closed, {}); }
+    Status storeClosed(std::vector<IncidentTracker::Open> &closed);
     // Recomputes an image's incidents from its raw events at and after fromTs.
     Status rebuild(int imageId, qint64 fromTs);
     // Before raw events older than the cutoff are dropped: remembers their part of the incidents
