@@ -68,6 +68,14 @@ void BucketStats::add(const Outcome &o)
     }
 }
 
+QHash<int, ImageInfo> Aggregator::imagesById() const
+{
+    QHash<int, ImageInfo> infos;
+    for (const ImageInfo &info : m_store.images())
+        infos.insert(info.id, info);
+    return infos;
+}
+
 Status Aggregator::collect(const AggregateQuery &query, bool perImage,
                            const std::function<BucketStats &(int, qint64)> &bucketFor) const
 {
@@ -141,13 +149,11 @@ Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query)
     for (auto &entry : buckets)
         list.append(std::move(entry.second));
     if (query.bucketMs > 0) { // name images by reference within a bucket, as the CSV lists them
-        QHash<int, QString> names;
-        for (const ImageInfo &info : m_store.images())
-            names.insert(info.id, info.image);
+        const QHash<int, ImageInfo> infos = imagesById();
         std::stable_sort(list.begin(), list.end(), [&](const BucketStats &a, const BucketStats &b) {
             if (a.bucketStart != b.bucketStart)
                 return a.bucketStart < b.bucketStart;
-            return names.value(a.imageId) < names.value(b.imageId);
+            return infos.value(a.imageId).image < infos.value(b.imageId).image;
         });
     }
     return list;
@@ -188,9 +194,7 @@ Result<QList<BreakdownRow>> Aggregator::breakdown(const EventFilter &filter,
     const Result<QList<BucketStats>> images = perImage(filter, range);
     if (!images)
         return Error{images.error()};
-    QHash<int, ImageInfo> infos;
-    for (const ImageInfo &info : m_store.images())
-        infos.insert(info.id, info);
+    const QHash<int, ImageInfo> infos = imagesById();
     QList<BreakdownRow> rows;
     qint64 all = 0;
     for (const BucketStats &b : *images) {
@@ -222,14 +226,12 @@ Result<QList<IncidentStats>> Aggregator::incidents(const EventFilter &filter,
     const Result<QList<Incident>> stored = m_store.incidents(filter, range);
     if (!stored)
         return Error{stored.error()};
-    QHash<int, QString> names;
-    for (const ImageInfo &info : m_store.images())
-        names.insert(info.id, info.image);
+    const QHash<int, ImageInfo> infos = imagesById();
     QList<IncidentStats> list;
     for (const Incident &incident : *stored) {
         if (!range.contains(incident.start))
             continue;
-        IncidentStats stats{incident, names.value(incident.imageId), -1};
+        IncidentStats stats{incident, infos.value(incident.imageId).image, -1};
         if (incident.recoveredAt >= 0 && incident.recoveredAt < range.to)
             stats.ttrMs = incident.recoveredAt - incident.start;
         list.append(stats);
@@ -246,9 +248,7 @@ Result<QList<CompareRow>> Aggregator::compare(const EventFilter &filter,
     const Result<QList<IncidentStats>> incidentList = incidents(filter, range);
     if (!incidentList)
         return Error{incidentList.error()};
-    QHash<int, ImageInfo> infos;
-    for (const ImageInfo &info : m_store.images())
-        infos.insert(info.id, info);
+    const QHash<int, ImageInfo> infos = imagesById();
 
     QList<CompareRow> rows;
     for (const BucketStats &b : *images) {

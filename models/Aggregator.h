@@ -2,6 +2,7 @@
 
 #include "HistoryStore.h"
 
+#include <QHash>
 #include <QList>
 
 namespace pw {
@@ -95,6 +96,8 @@ private:
     // not per image), from rollups where whole hours/days allow, raw events elsewhere.
     Status collect(const AggregateQuery &query, bool perImage,
                    const std::function<BucketStats &(int imageId, qint64 bucket)> &bucketFor) const;
+
+    QHash<int, ImageInfo> imagesById() const;
 
     const HistoryStore &m_store;
 };

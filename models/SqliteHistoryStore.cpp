@@ -532,20 +532,31 @@ bool SqliteHistoryStore::eventFilterSql(const EventFilter &filter, QString *sql)
     return true;
 }
 
-Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRange &range,
-                                        const std::function<void(const Outcome &)> &visit) const
+Status SqliteHistoryStore::prepareEventScan(const char *columns, const EventFilter &filter,
+                                            const TimeRange &range, SqliteStatement &q) const
 {
     QString where;
     if (!eventFilterSql(filter, &where) || range.isEmpty())
-        return {};
-    const QString sql = QStringLiteral("SELECT id, image, kind, latency FROM event "
-                                       "WHERE id>=?1 AND id<?2")
+        return {}; // q stays invalid: nothing to read
+    const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
+                            .arg(QLatin1StringView(columns))
                         + where + QStringLiteral(" ORDER BY id");
-    SqliteStatement q(m_db, sql.toUtf8().constData());
+    q = SqliteStatement(m_db, sql.toUtf8().constData());
     if (!q.isValid())
         return sqlError(QStringLiteral("cannot read events"));
     q.bind(1, idOf(range.from));
     q.bind(2, idOf(range.to));
+    return {};
+}
+
+Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRange &range,
+                                        const std::function<void(const Outcome &)> &visit) const
+{
+    SqliteStatement q;
+    if (Status s = prepareEventScan("id, image, kind, latency", filter, range, q); !s)
+        return s;
+    if (!q.isValid())
+        return {};
     Outcome o;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
@@ -566,17 +577,11 @@ Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRan
 Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange &range,
                                       const std::function<bool(const PullEvent &)> &visit) const
 {
-    QString where;
-    if (!eventFilterSql(filter, &where) || range.isEmpty())
-        return {};
-    const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
-                            .arg(QLatin1StringView(EventColumnList))
-                        + where + QStringLiteral(" ORDER BY id");
-    SqliteStatement q(m_db, sql.toUtf8().constData());
+    SqliteStatement q;
+    if (Status s = prepareEventScan(EventColumnList, filter, range, q); !s)
+        return s;
     if (!q.isValid())
-        return sqlError(QStringLiteral("cannot read events"));
-    q.bind(1, idOf(range.from));
-    q.bind(2, idOf(range.to));
+        return {};
     const QHash<int, ImageInfo> &images = m_dimensions->images();
     PullEvent e;
     int rc;

@@ -66,6 +66,10 @@ private:
     // no image at all.
     bool eventFilterSql(const EventFilter &filter, QString *sql) const;
     QString imageFilterSql(const EventFilter &filter, bool *none) const;
+    // Prepares "SELECT columns FROM event" for the filter and range, oldest first; leaves q
+    // invalid when nothing can match.
+    Status prepareEventScan(const char *columns, const EventFilter &filter, const TimeRange &range,
+                            SqliteStatement &q) const;
 
     sqlite3 *m_db = nullptr;     // the writing connection
     sqlite3 *m_reader = nullptr; // read-only, for look-ups while m_db inserts on another thread
