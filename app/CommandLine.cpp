@@ -20,9 +20,10 @@ namespace pw::cli {
 
 namespace {
 const QCommandLineOption ConfigOption(QStringLiteral("config"),
-                                      QStringLiteral("Config file (JSON)."), QStringLiteral("FILE"));
-const QCommandLineOption DbOption(QStringLiteral("db"),
-                                  QStringLiteral("History file (SQLite)."), QStringLiteral("PATH"));
+                                      QStringLiteral("Config file (JSON)."),
+                                      QStringLiteral("FILE"));
+const QCommandLineOption DbOption(QStringLiteral("db"), QStringLiteral("History file (SQLite)."),
+                                  QStringLiteral("PATH"));
 
 void say(const QString &line)
 {
@@ -89,7 +90,8 @@ int runDemo(const QStringList &arguments)
                         .arg(parser.value(events)));
     const quint32 seedValue = parser.value(seed).toUInt(&ok);
     if (!ok)
-        return fail(QStringLiteral("demo: --seed must be a number, got \"%1\"").arg(parser.value(seed)));
+        return fail(
+            QStringLiteral("demo: --seed must be a number, got \"%1\"").arg(parser.value(seed)));
     if (!parser.isSet(DbOption))
         return fail(QStringLiteral("demo: --db PATH is required (the demo never writes into your "
                                    "real history)"));
@@ -101,8 +103,8 @@ int runDemo(const QStringList &arguments)
             Result<std::unique_ptr<SqliteHistoryStore>> old = SqliteHistoryStore::open(path);
             if (!old)
                 return fail(old.error());
-            if ((*old)->eventCount() > 0 && (*old)->metadata(QStringLiteral("origin"))
-                                                != QLatin1StringView("demo"))
+            if ((*old)->eventCount() > 0 &&
+                (*old)->metadata(QStringLiteral("origin")) != QLatin1StringView("demo"))
                 return fail(QStringLiteral("%1: holds a history of %2 events that pullwatch demo "
                                            "did not write; choose another --db")
                                 .arg(path)
@@ -146,8 +148,8 @@ int runExport(const QStringList &arguments)
     const QCommandLineOption report(QStringLiteral("report"),
                                     QStringLiteral("events, availability, breakdown or compare."),
                                     QStringLiteral("KIND"));
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("Start (ISO 8601 or -7d)."),
-                                  QStringLiteral("T"));
+    const QCommandLineOption from(QStringLiteral("from"),
+                                  QStringLiteral("Start (ISO 8601 or -7d)."), QStringLiteral("T"));
     const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (ISO 8601 or -1h)."),
                                 QStringLiteral("T"));
     const QCommandLineOption bucket(QStringLiteral("bucket"), QStringLiteral("1h or 1d."),
@@ -172,7 +174,8 @@ int runExport(const QStringList &arguments)
     const std::optional<ReportKind> kind = reportFromId(parser.value(report));
     if (!kind)
         return fail(QStringLiteral("export: --report must be events, availability, breakdown or "
-                                   "compare, got \"%1\"").arg(parser.value(report)));
+                                   "compare, got \"%1\"")
+                        .arg(parser.value(report)));
     request.kind = *kind;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     request.range = TimeRange{now - qint64(30) * 86400000, now};
@@ -193,13 +196,15 @@ int runExport(const QStringList &arguments)
     const Result<qint64> width = TimeFormat::parseDuration(parser.value(bucket));
     if (!width || *width < 60000 || *width % 60000 != 0)
         return fail(QStringLiteral("export: --bucket must be a whole number of minutes such as 1h "
-                                   "or 1d, got \"%1\"").arg(parser.value(bucket)));
+                                   "or 1d, got \"%1\"")
+                        .arg(parser.value(bucket)));
     request.bucketMs = *width;
 
     const QString path = dbPath(parser);
     if (!QFileInfo::exists(path))
         return fail(QStringLiteral("%1: no history here (create one with pullwatch demo or "
-                                   "pullwatch probe, or pass --db)").arg(path));
+                                   "pullwatch probe, or pass --db)")
+                        .arg(path));
     Result<std::unique_ptr<SqliteHistoryStore>> store = SqliteHistoryStore::open(path);
     if (!store)
         return fail(store.error());
@@ -217,8 +222,8 @@ int runExport(const QStringList &arguments)
     if (parser.isSet(out)) {
         auto save = std::make_unique<QSaveFile>(parser.value(out));
         if (!save->open(QIODevice::WriteOnly))
-            return fail(QStringLiteral("%1: cannot write: %2").arg(save->fileName(),
-                                                                    save->errorString()));
+            return fail(
+                QStringLiteral("%1: cannot write: %2").arg(save->fileName(), save->errorString()));
         file = save.get();
         device = std::move(save);
     } else {
@@ -242,10 +247,11 @@ int runExport(const QStringList &arguments)
     }
     if (file) {
         if (!file->commit())
-            return fail(QStringLiteral("%1: cannot write: %2").arg(file->fileName(),
-                                                                    file->errorString()));
-        say(QStringLiteral("wrote %1 %2 rows to %3").arg(*rows).arg(reportId(request.kind),
-                                                                    file->fileName()));
+            return fail(
+                QStringLiteral("%1: cannot write: %2").arg(file->fileName(), file->errorString()));
+        say(QStringLiteral("wrote %1 %2 rows to %3")
+                .arg(*rows)
+                .arg(reportId(request.kind), file->fileName()));
     }
     return Success;
 }
@@ -265,8 +271,8 @@ QString subcommand(const QStringList &arguments)
 {
     for (qsizetype i = 1; i < arguments.size(); ++i) {
         const QString &arg = arguments.at(i);
-        if (arg == QLatin1StringView("--config") || arg == QLatin1StringView("--db")
-            || arg == QLatin1StringView("-config") || arg == QLatin1StringView("-db")) {
+        if (arg == QLatin1StringView("--config") || arg == QLatin1StringView("--db") ||
+            arg == QLatin1StringView("-config") || arg == QLatin1StringView("-db")) {
             ++i; // skip the option's value
             continue;
         }

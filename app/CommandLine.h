@@ -5,7 +5,12 @@
 namespace pw::cli {
 
 // Exit codes of DESIGN.md: 0 success, 1 the thing checked failed, 2 usage or input error.
-enum ExitCode { Success = 0, CheckFailed = 1, UsageError = 2 };
+enum ExitCode
+{
+    Success = 0,
+    CheckFailed = 1,
+    UsageError = 2
+};
 
 // The subcommand named on the command line ("" when none: open the dashboard).
 QString subcommand(const QStringList &arguments);

@@ -13,7 +13,13 @@ constexpr qint64 Minute = 60 * 1000;
 constexpr qint64 Hour = 60 * Minute;
 constexpr qint64 Day = 24 * Hour;
 
-enum class Profile { Nixery, SelfHosted, DockerHub, Flaky };
+enum class Profile
+{
+    Nixery,
+    SelfHosted,
+    DockerHub,
+    Flaky
+};
 
 struct DemoImage
 {
@@ -22,8 +28,8 @@ struct DemoImage
     const char *group;
     const char *label;
     Profile profile;
-    double weight;     // share of the events
-    double warmMs;     // median latency of a warm pull
+    double weight;      // share of the events
+    double warmMs;      // median latency of a warm pull
     qint64 digestEvery; // the image is rebuilt (new digest) about this often
 };
 
@@ -34,8 +40,8 @@ constexpr DemoImage Images[] = {
      Profile::SelfHosted, 0.22, 380, 7 * Day},
     {"nixery.dev/shell/git/kubectl/helm:latest", "nixery.dev", "kube-tools", "nixery",
      Profile::Nixery, 0.14, 1500, 48 * Hour},
-    {"registry.example.com/ci/kube-tools:1.30", "registry.example.com", "kube-tools",
-     "self-hosted", Profile::SelfHosted, 0.14, 260, 10 * Day},
+    {"registry.example.com/ci/kube-tools:1.30", "registry.example.com", "kube-tools", "self-hosted",
+     Profile::SelfHosted, 0.14, 260, 10 * Day},
     {"docker.io/library/busybox:latest", "docker.io", "", "", Profile::DockerHub, 0.18, 650,
      14 * Day},
     {"quay.io/prometheus/node-exporter:v1.8.2", "quay.io", "", "", Profile::Flaky, 0.10, 900,
@@ -65,8 +71,8 @@ struct ImageState
 QString digestFor(const char *ref, int generation)
 {
     const QByteArray seed = QByteArray(ref) + '#' + QByteArray::number(generation);
-    return QStringLiteral("sha256:")
-           + QString::fromLatin1(QCryptographicHash::hash(seed, QCryptographicHash::Sha256).toHex());
+    return QStringLiteral("sha256:") +
+           QString::fromLatin1(QCryptographicHash::hash(seed, QCryptographicHash::Sha256).toHex());
 }
 
 QString shortRepo(const DemoImage &image)
@@ -88,22 +94,26 @@ QString failureMessage(const DemoImage &image, Category category, Source source,
     case Category::Timeout:
         if (source == Source::Probe)
             return QStringLiteral("GET https://%1/v2/%2/manifests/latest: timeout after 120 s "
-                                  "(image build still running)").arg(host, repo);
+                                  "(image build still running)")
+                .arg(host, repo);
         if (variant == 0)
             return QStringLiteral("Error response from daemon: Get \"https://%1/v2/\": context "
                                   "deadline exceeded (Client.Timeout exceeded while awaiting "
-                                  "headers)").arg(host);
+                                  "headers)")
+                .arg(host);
         if (variant == 1)
             return QStringLiteral("Failed to pull image \"%1\": rpc error: code = DeadlineExceeded"
                                   " desc = failed to pull and unpack image \"%1\":\nfailed to "
                                   "resolve reference \"%1\": net/http: TLS handshake timeout")
                 .arg(ref);
         return QStringLiteral("=== FAIL: could not pull \"%1\", waited 300s for the pod to be "
-                              "Running").arg(ref);
+                              "Running")
+            .arg(ref);
     case Category::ServerError:
         if (source == Source::Probe)
             return QStringLiteral("HEAD https://%1/v2/%2/manifests/latest: 500 Internal Server "
-                                  "Error").arg(host, repo);
+                                  "Error")
+                .arg(host, repo);
         if (variant == 0)
             return QStringLiteral("Error response from daemon: received unexpected HTTP status: "
                                   "500 Internal Server Error");
@@ -114,7 +124,8 @@ QString failureMessage(const DemoImage &image, Category category, Source source,
                                   "https://%2/v2/%3/manifests/latest: 500 Internal Server Error")
                 .arg(ref, host, repo);
         return QStringLiteral("==> docker pull %1 failed, retrying: received unexpected HTTP "
-                              "status: 500 Internal Server Error").arg(ref);
+                              "status: 500 Internal Server Error")
+            .arg(ref);
     case Category::RateLimit:
         return QStringLiteral("toomanyrequests: You have reached your pull rate limit. You may "
                               "increase the limit by authenticating and upgrading: "
@@ -122,13 +133,16 @@ QString failureMessage(const DemoImage &image, Category category, Source source,
     case Category::Auth:
         return QStringLiteral("Error response from daemon: pull access denied for %1, repository "
                               "does not exist or may require 'docker login': denied: requested "
-                              "access to the resource is denied").arg(ref);
+                              "access to the resource is denied")
+            .arg(ref);
     case Category::NotFound:
         return QStringLiteral("Error response from daemon: manifest for %1 not found: manifest "
-                              "unknown: manifest unknown").arg(ref);
+                              "unknown: manifest unknown")
+            .arg(ref);
     case Category::Dns:
         return QStringLiteral("Error response from daemon: Get \"https://%1/v2/\": dial tcp: "
-                              "lookup %1 on 10.0.0.2:53: no such host").arg(host);
+                              "lookup %1 on 10.0.0.2:53: no such host")
+            .arg(host);
     case Category::Transport:
         return QStringLiteral("error pulling image configuration: download failed after attempts=6:"
                               " unexpected EOF");
@@ -147,29 +161,45 @@ QString failureMessage(const DemoImage &image, Category category, Source source,
 QString ruleFor(Category category, Source source)
 {
     if (source == Source::Probe)
-        return category == Category::Auth ? QStringLiteral("token") : QStringLiteral("manifest-head");
+        return category == Category::Auth ? QStringLiteral("token")
+                                          : QStringLiteral("manifest-head");
     switch (category) {
-    case Category::Timeout: return QStringLiteral("docker-deadline-exceeded");
-    case Category::ServerError: return QStringLiteral("docker-unexpected-status-5xx");
-    case Category::RateLimit: return QStringLiteral("toomanyrequests");
-    case Category::Auth: return QStringLiteral("docker-pull-access-denied");
-    case Category::NotFound: return QStringLiteral("manifest-unknown");
-    case Category::Dns: return QStringLiteral("dial-lookup-no-such-host");
-    case Category::Transport: return QStringLiteral("unexpected-eof");
-    case Category::Connection: return QStringLiteral("connection-refused");
-    case Category::Backoff: return QStringLiteral("kubelet-backoff");
-    default: return QStringLiteral("pull-failed");
+    case Category::Timeout:
+        return QStringLiteral("docker-deadline-exceeded");
+    case Category::ServerError:
+        return QStringLiteral("docker-unexpected-status-5xx");
+    case Category::RateLimit:
+        return QStringLiteral("toomanyrequests");
+    case Category::Auth:
+        return QStringLiteral("docker-pull-access-denied");
+    case Category::NotFound:
+        return QStringLiteral("manifest-unknown");
+    case Category::Dns:
+        return QStringLiteral("dial-lookup-no-such-host");
+    case Category::Transport:
+        return QStringLiteral("unexpected-eof");
+    case Category::Connection:
+        return QStringLiteral("connection-refused");
+    case Category::Backoff:
+        return QStringLiteral("kubelet-backoff");
+    default:
+        return QStringLiteral("pull-failed");
     }
 }
 
 int statusFor(Category category)
 {
     switch (category) {
-    case Category::ServerError: return 500;
-    case Category::RateLimit: return 429;
-    case Category::Auth: return 401;
-    case Category::NotFound: return 404;
-    default: return 0;
+    case Category::ServerError:
+        return 500;
+    case Category::RateLimit:
+        return 429;
+    case Category::Auth:
+        return 401;
+    case Category::NotFound:
+        return 404;
+    default:
+        return 0;
     }
 }
 
@@ -276,8 +306,7 @@ bool DemoHistory::nextBatch(std::vector<PullEvent> &batch, qint64 maxEvents)
     return !batch.empty();
 }
 
-Status DemoHistory::write(HistoryStore &store, const DemoOptions &options,
-                          const Progress &progress)
+Status DemoHistory::write(HistoryStore &store, const DemoOptions &options, const Progress &progress)
 {
     DemoHistory demo(options);
     for (const ImageInfo &info : demo.images()) {
@@ -304,8 +333,9 @@ PullEvent DemoHistory::State::next()
     PullEvent e;
     e.ts = start + qint64(double(n) * step);
     const double pick = unit(rng) * sum;
-    const int i = int(std::lower_bound(cumulative.begin(), cumulative.end(), pick)
-                      - cumulative.begin()) % ImageCount;
+    const int i =
+        int(std::lower_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin()) %
+        ImageCount;
     const DemoImage &image = Images[i];
     ImageState &state = states[size_t(i)];
     e.image = refs[i];
@@ -317,8 +347,7 @@ PullEvent DemoHistory::State::next()
         state.nextDigestChange += qint64(double(image.digestEvery) * (0.6 + 0.8 * unit(rng)));
         state.coldUntil = e.ts + qint64((5 + 20 * unit(rng)) * double(Minute));
     }
-    while (state.outageIndex < state.outages.size()
-           && state.outages[state.outageIndex].end <= e.ts)
+    while (state.outageIndex < state.outages.size() && state.outages[state.outageIndex].end <= e.ts)
         ++state.outageIndex;
 
     double latency = image.warmMs * std::exp(0.35 * normal(rng));
@@ -371,9 +400,12 @@ PullEvent DemoHistory::State::next()
             job.jobName = github ? QStringLiteral("canary-integration-test (1.30, \"multus\")")
                                  : QStringLiteral("build:images, amd64");
             job.jobUrl = github ? QStringLiteral("https://github.com/rook/rook/actions/runs/"
-                                                 "%1/job/%2").arg(runId).arg(jobId)
+                                                 "%1/job/%2")
+                                      .arg(runId)
+                                      .arg(jobId)
                                 : QStringLiteral("https://gitlab.example.com/group/app/-/jobs/"
-                                                 "%1").arg(jobId);
+                                                 "%1")
+                                      .arg(jobId);
         }
         e.ci = job;
         e.ciLine = 40 + int(rng() % 900);

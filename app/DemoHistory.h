@@ -11,11 +11,11 @@ namespace pw {
 struct DemoOptions
 {
     qint64 events = 100000;
-    qint64 endMs = 0;                       // the history ends here (now)
+    qint64 endMs = 0; // the history ends here (now)
     // and covers this much before it: 30 days less an hour, so that the default 30-day report
     // window of a command run soon after still holds every demo event
     qint64 spanMs = qint64(30) * 86400000 - 3600000;
-    quint32 seed = 20251118;                // same seed, same history
+    quint32 seed = 20251118; // same seed, same history
 };
 
 // Writes a realistic synthetic pull history: nixery images that are slow on cold builds, time

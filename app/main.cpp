@@ -32,8 +32,8 @@ int main(int argc, char **argv)
     QCoreApplication::setOrganizationName(QStringLiteral("pullwatch"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PULLWATCH_VERSION));
 
-    if (!pw::cli::subcommand(arguments).isEmpty() || arguments.contains(QStringLiteral("--help"))
-        || arguments.contains(QStringLiteral("-h"))) {
+    if (!pw::cli::subcommand(arguments).isEmpty() || arguments.contains(QStringLiteral("--help")) ||
+        arguments.contains(QStringLiteral("-h"))) {
         QCoreApplication app(argc, argv);
         if (pw::cli::subcommand(arguments).isEmpty())
             return pw::cli::run({arguments.first(), QStringLiteral("help")});

@@ -1,6 +1,5 @@
 #include "Aggregator.h"
 
-
 #include <QHash>
 
 #include <algorithm>
@@ -104,7 +103,7 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         });
     };
     const std::function<void(const TimeRange &, size_t)> cover = [&](const TimeRange &r,
-                                                                      size_t level) {
+                                                                     size_t level) {
         if (r.isEmpty() || !status)
             return;
         if (level == levels.size()) {
@@ -119,12 +118,10 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         }
         cover(TimeRange{r.from, inner.from}, level + 1);
         if (status) {
-            status = m_store.scanRollups(levels[level], query.filter, inner,
-                                         [&](const RollupRow &row) {
-                                             bucketFor(perImage ? row.imageId : 0,
-                                                       bucketOf(row.bucketStart))
-                                                 .add(row);
-                                         });
+            status =
+                m_store.scanRollups(levels[level], query.filter, inner, [&](const RollupRow &row) {
+                    bucketFor(perImage ? row.imageId : 0, bucketOf(row.bucketStart)).add(row);
+                });
         }
         cover(TimeRange{inner.to, r.to}, level + 1);
     };
@@ -164,9 +161,8 @@ Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter,
 {
     Result<QList<BucketStats>> list = availability(AggregateQuery{filter, range, 0});
     if (list) {
-        std::sort(list->begin(), list->end(), [](const BucketStats &a, const BucketStats &b) {
-            return a.imageId < b.imageId;
-        });
+        std::sort(list->begin(), list->end(),
+                  [](const BucketStats &a, const BucketStats &b) { return a.imageId < b.imageId; });
     }
     return list;
 }

@@ -8,7 +8,13 @@
 namespace pw {
 
 // Display state of a bucket: the worst event in it wins.
-enum class BucketState { NoData, Up, Degraded, Down };
+enum class BucketState
+{
+    NoData,
+    Up,
+    Degraded,
+    Down
+};
 
 // Counts of one image (or of every selected image, imageId 0) in one time bucket.
 struct BucketStats
@@ -86,8 +92,7 @@ public:
     // Failures by category x registry x image, most failures first.
     Result<QList<BreakdownRow>> breakdown(const EventFilter &filter, const TimeRange &range) const;
     // Incidents that started in the range, oldest first.
-    Result<QList<IncidentStats>> incidents(const EventFilter &filter,
-                                           const TimeRange &range) const;
+    Result<QList<IncidentStats>> incidents(const EventFilter &filter, const TimeRange &range) const;
     // Each image with events in the range, grouped images first (by group, then label).
     Result<QList<CompareRow>> compare(const EventFilter &filter, const TimeRange &range) const;
 

@@ -9,7 +9,8 @@ namespace pw {
 
 // Failure categories of DESIGN.md. The numeric values are stored in history files: never renumber.
 // Declared in classification order: when several causes apply, the lowest value wins.
-enum class Category : quint8 {
+enum class Category : quint8
+{
     None = 0, // the pull succeeded
     Platform = 1,
     Integrity,
@@ -32,10 +33,10 @@ inline constexpr int CategoryCount = 16; // including None, so arrays index by t
 
 // All failure categories in classification order (None excluded).
 inline constexpr std::array<Category, 15> FailureCategories = {
-    Category::Platform,   Category::Integrity, Category::Disk,        Category::RateLimit,
-    Category::Auth,       Category::NotFound,  Category::ServerError, Category::Tls,
-    Category::Dns,        Category::Timeout,   Category::Connection,  Category::Transport,
-    Category::Canceled,   Category::Backoff,   Category::Unknown};
+    Category::Platform, Category::Integrity, Category::Disk,        Category::RateLimit,
+    Category::Auth,     Category::NotFound,  Category::ServerError, Category::Tls,
+    Category::Dns,      Category::Timeout,   Category::Connection,  Category::Transport,
+    Category::Canceled, Category::Backoff,   Category::Unknown};
 
 // The fixed identifier ("rate_limit"); empty for None.
 QString categoryId(Category category);

@@ -6,8 +6,8 @@
 
 #include <array>
 #include <limits>
-#include <vector>
 #include <optional>
+#include <vector>
 
 namespace pw {
 

@@ -40,8 +40,8 @@ struct EventFilter
 
     bool isAll() const
     {
-        return images.isEmpty() && registries.isEmpty() && groups.isEmpty() && !source
-               && !ok && !category;
+        return images.isEmpty() && registries.isEmpty() && groups.isEmpty() && !source && !ok &&
+               !category;
     }
 };
 
@@ -58,7 +58,11 @@ struct ImageInfo
     qint64 events = 0; // raw events currently stored
 };
 
-enum class Granularity { Hour, Day };
+enum class Granularity
+{
+    Hour,
+    Day
+};
 qint64 granularityMs(Granularity g);
 
 // Per image, source and bucket: the counts and latency histogram of the raw events in it.

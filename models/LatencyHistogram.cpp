@@ -10,7 +10,7 @@
 namespace pw {
 
 namespace {
-constexpr int SubBits = 7;               // 128 bins per octave
+constexpr int SubBits = 7;                  // 128 bins per octave
 constexpr qint64 ExactLimit = 2 << SubBits; // values below 256 have their own bin
 constexpr int Sub = 1 << SubBits;
 
@@ -141,8 +141,8 @@ LatencyHistogram LatencyHistogram::decode(const char *data, qsizetype size)
     quint64 gap = 0, count = 0;
     while (p < end && varint::get(p, end, gap) && varint::get(p, end, count)) {
         static const int MaxBin = binOf(std::numeric_limits<qint64>::max());
-        if (gap == 0 || gap > quint64(MaxBin) || index + qint64(gap) > MaxBin || count == 0
-            || count > 0xFFFFFFFFu)
+        if (gap == 0 || gap > quint64(MaxBin) || index + qint64(gap) > MaxBin || count == 0 ||
+            count > 0xFFFFFFFFu)
             break; // corrupt blob: keep what was read
         index += qint64(gap);
         h.m_bins.push_back({quint32(index), quint32(count)});
@@ -153,11 +153,11 @@ LatencyHistogram LatencyHistogram::decode(const char *data, qsizetype size)
 
 bool operator==(const LatencyHistogram &a, const LatencyHistogram &b)
 {
-    return a.m_count == b.m_count
-           && std::equal(a.m_bins.begin(), a.m_bins.end(), b.m_bins.begin(), b.m_bins.end(),
-                         [](const LatencyHistogram::Bin &x, const LatencyHistogram::Bin &y) {
-                             return x.index == y.index && x.count == y.count;
-                         });
+    return a.m_count == b.m_count &&
+           std::equal(a.m_bins.begin(), a.m_bins.end(), b.m_bins.begin(), b.m_bins.end(),
+                      [](const LatencyHistogram::Bin &x, const LatencyHistogram::Bin &y) {
+                          return x.index == y.index && x.count == y.count;
+                      });
 }
 
 } // namespace pw

@@ -7,7 +7,11 @@
 
 namespace pw {
 
-enum class Source : quint8 { Probe = 0, Ci = 1 };
+enum class Source : quint8
+{
+    Probe = 0,
+    Ci = 1
+};
 
 QString sourceId(Source source); // "probe" / "ci"
 
@@ -21,8 +25,11 @@ struct CiContext
     QString jobName;
     QString jobUrl;
 
-    bool isEmpty() const { return provider.isEmpty() && repo.isEmpty() && jobUrl.isEmpty()
-                                  && runId.isEmpty() && jobId.isEmpty() && jobName.isEmpty(); }
+    bool isEmpty() const
+    {
+        return provider.isEmpty() && repo.isEmpty() && jobUrl.isEmpty() && runId.isEmpty() &&
+               jobId.isEmpty() && jobName.isEmpty();
+    }
     friend bool operator==(const CiContext &, const CiContext &) = default;
 };
 

@@ -38,8 +38,8 @@ Result<qint64> writeEvents(const HistoryStore &store, const ReportRequest &r, Cs
                            const ReportProgress &progress)
 {
     csv.addHeader({"ts", "source", "image", "registry", "outcome", "category", "http_status",
-                   "latency_ms", "bytes", "digest", "rule", "ci_provider", "ci_repo",
-                   "ci_run_id", "ci_job_id", "ci_job_name", "ci_job_url", "ci_line", "message"});
+                   "latency_ms", "bytes", "digest", "rule", "ci_provider", "ci_repo", "ci_run_id",
+                   "ci_job_id", "ci_job_name", "ci_job_url", "ci_line", "message"});
     qint64 rows = 0;
     bool canceled = false;
     const Status s = store.scanEvents(r.filter, r.range, [&](const PullEvent &e) {
@@ -93,17 +93,15 @@ QHash<int, ImageInfo> imageInfos(const HistoryStore &store)
     return infos;
 }
 
-Result<qint64> writeAvailability(const HistoryStore &store, const ReportRequest &r,
-                                 CsvWriter &csv)
+Result<qint64> writeAvailability(const HistoryStore &store, const ReportRequest &r, CsvWriter &csv)
 {
     const Result<QList<BucketStats>> buckets =
         Aggregator(store).availability(AggregateQuery{r.filter, r.range, r.bucketMs});
     if (!buckets)
         return Error{buckets.error()};
     const QHash<int, ImageInfo> infos = imageInfos(store);
-    csv.addHeader({"bucket_start", "bucket_end", "image", "group", "label", "total", "ok",
-                   "failed", "availability_pct", "latency_p50_ms", "latency_p95_ms",
-                   "latency_p99_ms"});
+    csv.addHeader({"bucket_start", "bucket_end", "image", "group", "label", "total", "ok", "failed",
+                   "availability_pct", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"});
     for (const BucketStats &b : *buckets) {
         const ImageInfo info = infos.value(b.imageId);
         csv.addTimestamp(b.bucketStart);
@@ -149,9 +147,9 @@ Result<qint64> writeCompare(const HistoryStore &store, const ReportRequest &r, C
     const Result<QList<CompareRow>> rows = Aggregator(store).compare(r.filter, r.range);
     if (!rows)
         return Error{rows.error()};
-    csv.addHeader({"group", "label", "image", "total", "ok", "availability_pct",
-                   "latency_p50_ms", "latency_p95_ms", "incidents", "mttr_s", "top_category",
-                   "cold_p50_ms", "warm_p50_ms"});
+    csv.addHeader({"group", "label", "image", "total", "ok", "availability_pct", "latency_p50_ms",
+                   "latency_p95_ms", "incidents", "mttr_s", "top_category", "cold_p50_ms",
+                   "warm_p50_ms"});
     for (const CompareRow &row : *rows) {
         addTextOrEmpty(csv, row.group);
         addTextOrEmpty(csv, row.label);

@@ -10,7 +10,13 @@
 
 namespace pw {
 
-enum class ReportKind { Events, Availability, Breakdown, Compare };
+enum class ReportKind
+{
+    Events,
+    Availability,
+    Breakdown,
+    Compare
+};
 
 std::optional<ReportKind> reportFromId(QStringView id);
 QString reportId(ReportKind kind);

@@ -14,8 +14,7 @@ struct Error
 };
 
 // A value or an Error; errors are values and never cross the event loop as exceptions.
-template<class T>
-class [[nodiscard]] Result
+template<class T> class [[nodiscard]] Result
 {
 public:
     Result(T value) : m_data(std::move(value)) {}

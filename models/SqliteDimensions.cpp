@@ -6,8 +6,8 @@ namespace {
 QString jobKey(const CiContext &ci)
 {
     const QChar sep(0x1f); // unit separator: cannot appear in any of the fields
-    return ci.provider + sep + ci.repo + sep + ci.runId + sep + ci.jobId + sep + ci.jobName + sep
-           + ci.jobUrl;
+    return ci.provider + sep + ci.repo + sep + ci.runId + sep + ci.jobId + sep + ci.jobName + sep +
+           ci.jobUrl;
 }
 } // namespace
 
@@ -23,13 +23,12 @@ quint64 stableHash(const QByteArray &bytes)
 
 SqliteDimensions::SqliteDimensions(sqlite3 *db, sqlite3 *reader, QString path)
     : m_db(db), m_reader(reader), m_path(std::move(path))
-{
-}
+{}
 
 Error SqliteDimensions::sqlError(sqlite3 *db, const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ")
-                 + QString::fromUtf8(sqlite3_errmsg(db))};
+    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
+                 QString::fromUtf8(sqlite3_errmsg(db))};
 }
 
 int SqliteDimensions::maxId(const char *table) const
@@ -44,11 +43,11 @@ Status SqliteDimensions::prepare()
     bool valid = true;
     for (TextTable *t : {&m_registries, &m_digests, &m_rules, &m_messages}) {
         const QByteArray name(t->name);
-        const QByteArray lookup = "SELECT id, text FROM " + name
-                                  + (t->hashed ? " WHERE hash=?" : " WHERE text=?");
-        const QByteArray add = "INSERT INTO " + name
-                               + (t->hashed ? "(id, text, hash) VALUES(?, ?, ?)"
-                                            : "(id, text) VALUES(?, ?)");
+        const QByteArray lookup =
+            "SELECT id, text FROM " + name + (t->hashed ? " WHERE hash=?" : " WHERE text=?");
+        const QByteArray add =
+            "INSERT INTO " + name +
+            (t->hashed ? "(id, text, hash) VALUES(?, ?, ?)" : "(id, text) VALUES(?, ?)");
         const QByteArray byId = "SELECT text FROM " + name + " WHERE id=?";
         t->lookup = SqliteStatement(m_reader, lookup.constData());
         t->add = SqliteStatement(m_db, add.constData());
@@ -64,8 +63,8 @@ Status SqliteDimensions::prepare()
     m_addImage = SqliteStatement(m_db, "INSERT INTO image(id, ref, registry) VALUES(?, ?, ?)");
     m_updateImage = SqliteStatement(m_db, "UPDATE image SET first_ts=?, last_ts=?, events=? "
                                           "WHERE id=?");
-    valid = valid && m_lookupJob.isValid() && m_addJob.isValid() && m_jobById.isValid()
-            && m_addImage.isValid() && m_updateImage.isValid();
+    valid = valid && m_lookupJob.isValid() && m_addJob.isValid() && m_jobById.isValid() &&
+            m_addImage.isValid() && m_updateImage.isValid();
     if (!valid)
         return sqlError(m_db, QStringLiteral("cannot prepare statements"));
     reset();
@@ -92,8 +91,8 @@ void SqliteDimensions::reset()
                             "events, registry.id FROM image JOIN registry "
                             "ON registry.id = image.registry");
     while (q.step() == SQLITE_ROW) {
-        const ImageInfo info{int(q.int64(0)), q.text(1), q.text(2), q.text(3), q.text(4),
-                             q.int64(5), q.int64(6), q.int64(7)};
+        const ImageInfo info{int(q.int64(0)), q.text(1),  q.text(2),  q.text(3),
+                             q.text(4),       q.int64(5), q.int64(6), q.int64(7)};
         m_imageIds.insert(info.image, info.id);
         m_registries.ids.insert(info.registry, int(q.int64(8)));
         m_images.insert(info.id, info);
@@ -202,8 +201,8 @@ Status SqliteDimensions::write(const Unwritten &rows)
         if (row.table->hashed)
             add.bind(3, qint64(stableHash(utf8)));
         if (add.exec() != SQLITE_DONE)
-            return sqlError(m_db, QStringLiteral("cannot store %1")
-                                      .arg(QLatin1StringView(row.table->name)));
+            return sqlError(
+                m_db, QStringLiteral("cannot store %1").arg(QLatin1StringView(row.table->name)));
     }
     for (const auto &[id, ci] : rows.jobs) {
         m_addJob.bind(1, id);
@@ -232,7 +231,8 @@ Status SqliteDimensions::setImageInfo(const QString &ref, const QString &group,
 {
     if (!m_imageIds.contains(ref)) {
         const qsizetype slash = ref.indexOf(QLatin1Char('/'));
-        const Result<int> id = image(ref, slash > 0 ? ref.left(slash) : QStringLiteral("docker.io"));
+        const Result<int> id =
+            image(ref, slash > 0 ? ref.left(slash) : QStringLiteral("docker.io"));
         if (!id)
             return Error{id.error()};
         if (Status s = flush(); !s)

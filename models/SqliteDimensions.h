@@ -78,7 +78,6 @@ public:
     };
 
 private:
-
     Result<int> intern(TextTable &table, const QString &text);
     QString textOf(TextTable &table, qint64 id) const;
     Error sqlError(sqlite3 *db, const QString &what) const;

@@ -24,11 +24,11 @@ constexpr size_t Chunk = 8192;    // rows handed to the inserting thread at a ti
 
 int kindOf(const PullEvent &e)
 {
-    const Category category = e.ok ? Category::None
+    const Category category = e.ok                           ? Category::None
                               : e.category == Category::None ? Category::Unknown
                                                              : e.category;
-    return int(category) | (e.source == Source::Ci ? SqliteSchema::CiBit : 0)
-           | (e.cold ? SqliteSchema::ColdBit : 0);
+    return int(category) | (e.source == Source::Ci ? SqliteSchema::CiBit : 0) |
+           (e.cold ? SqliteSchema::ColdBit : 0);
 }
 
 void decodeKind(qint64 kind, PullEvent &e)
@@ -65,8 +65,8 @@ sqlite3 *openConnection(const QString &path, int flags, QString *error)
                                    flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc == SQLITE_OK)
         return db;
-    *error = path + QStringLiteral(": cannot open history: ")
-             + QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    *error = path + QStringLiteral(": cannot open history: ") +
+             QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     return nullptr;
 }
@@ -74,8 +74,7 @@ sqlite3 *openConnection(const QString &path, int flags, QString *error)
 
 SqliteHistoryStore::SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path)
     : m_db(db), m_reader(reader), m_path(std::move(path))
-{
-}
+{}
 
 SqliteHistoryStore::~SqliteHistoryStore()
 {
@@ -90,8 +89,8 @@ SqliteHistoryStore::~SqliteHistoryStore()
 
 QString SqliteHistoryStore::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
-           + QStringLiteral("/pullwatch/history.db");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/pullwatch/history.db");
 }
 
 Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QString &path)
@@ -136,8 +135,8 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
 
 Error SqliteHistoryStore::sqlError(const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ")
-                 + QString::fromUtf8(sqlite3_errmsg(m_db))};
+    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
+                 QString::fromUtf8(sqlite3_errmsg(m_db))};
 }
 
 Status SqliteHistoryStore::exec(const char *sql) const
@@ -168,9 +167,9 @@ Status SqliteHistoryStore::migrate()
                                   .arg(current)
                                   .arg(SqliteSchema::Version)};
     for (int version = current + 1; version <= SqliteSchema::Version; ++version) {
-        const QByteArray sql = QByteArray("BEGIN IMMEDIATE;\n") + SqliteSchema::migration(version)
-                               + "\nPRAGMA user_version=" + QByteArray::number(version)
-                               + ";\nCOMMIT;";
+        const QByteArray sql = QByteArray("BEGIN IMMEDIATE;\n") + SqliteSchema::migration(version) +
+                               "\nPRAGMA user_version=" + QByteArray::number(version) +
+                               ";\nCOMMIT;";
         if (Status s = exec(sql.constData()); !s) {
             (void)exec("ROLLBACK");
             return Error{s.error() + QStringLiteral(" (migrating to schema %1)").arg(version)};
@@ -202,8 +201,8 @@ void SqliteHistoryStore::reload()
     m_rawFrom = rawFrom.isEmpty() ? std::numeric_limits<qint64>::min() : rawFrom.toLongLong();
     (void)m_incidents->load(m_rawFrom);
     SqliteStatement q(m_db, "SELECT max(id) FROM event");
-    m_maxId = (q.step() == SQLITE_ROW && !q.isNull(0)) ? q.int64(0)
-                                                       : std::numeric_limits<qint64>::min();
+    m_maxId =
+        (q.step() == SQLITE_ROW && !q.isNull(0)) ? q.int64(0) : std::numeric_limits<qint64>::min();
 }
 
 qint64 SqliteHistoryStore::nextFreeId(qint64 candidate)
@@ -311,15 +310,15 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
                 return s;
             if (pipelined) {
                 // New strings and closed incidents of the chunk go along with its rows.
-                inserting = std::async(std::launch::async,
-                                       [this, chunk = std::move(rows),
-                                        strings = m_dimensions->takeUnwritten(),
-                                        closed = m_incidents->takeClosed()]() mutable {
-                                           Status s = m_dimensions->write(strings);
-                                           if (s)
-                                               s = m_incidents->storeClosed(closed);
-                                           return s ? insertRows(chunk) : s;
-                                       });
+                inserting =
+                    std::async(std::launch::async, [this, chunk = std::move(rows),
+                                                    strings = m_dimensions->takeUnwritten(),
+                                                    closed = m_incidents->takeClosed()]() mutable {
+                        Status s = m_dimensions->write(strings);
+                        if (s)
+                            s = m_incidents->storeClosed(closed);
+                        return s ? insertRows(chunk) : s;
+                    });
                 rows = {};
                 rows.reserve(Chunk);
             } else {
@@ -406,11 +405,12 @@ Status SqliteHistoryStore::insertRows(std::span<const Row> rows)
 
 Status SqliteHistoryStore::flushRollups(const char *table, const RollupAccumulator &accumulator)
 {
-    const QByteArray select = QByteArray("SELECT total, ok, failures, latency, cold_latency FROM ")
-                              + table + " WHERE image=? AND source=? AND bucket=?";
-    const QByteArray upsert = QByteArray("INSERT OR REPLACE INTO ") + table
-                              + "(image, source, bucket, total, ok, failures, latency, "
-                                "cold_latency) VALUES(?,?,?,?,?,?,?,?)";
+    const QByteArray select =
+        QByteArray("SELECT total, ok, failures, latency, cold_latency FROM ") + table +
+        " WHERE image=? AND source=? AND bucket=?";
+    const QByteArray upsert = QByteArray("INSERT OR REPLACE INTO ") + table +
+                              "(image, source, bucket, total, ok, failures, latency, "
+                              "cold_latency) VALUES(?,?,?,?,?,?,?,?)";
     SqliteStatement find(m_db, select.constData());
     SqliteStatement write(m_db, upsert.constData());
     for (const RollupRow &fresh : accumulator.rows()) {
@@ -543,8 +543,8 @@ Status SqliteHistoryStore::prepareEventScan(const char *columns, const EventFilt
     if (!eventFilterSql(filter, &where) || range.isEmpty())
         return {}; // q stays invalid: nothing to read
     const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
-                            .arg(QLatin1StringView(columns))
-                        + where + QStringLiteral(" ORDER BY id");
+                            .arg(QLatin1StringView(columns)) +
+                        where + QStringLiteral(" ORDER BY id");
     q = SqliteStatement(m_db, sql.toUtf8().constData());
     if (!q.isValid())
         return sqlError(QStringLiteral("cannot read events"));
@@ -621,8 +621,8 @@ Status SqliteHistoryStore::scanRollups(Granularity granularity, const EventFilte
     QString sql = QStringLiteral("SELECT image, source, bucket, total, ok, failures, latency, "
                                  "cold_latency FROM %1 WHERE bucket>=?1 AND bucket<?2")
                       .arg(granularity == Granularity::Hour ? QLatin1StringView("rollup_hour")
-                                                            : QLatin1StringView("rollup_day"))
-                  + imageFilterSql(filter, &none);
+                                                            : QLatin1StringView("rollup_day")) +
+                  imageFilterSql(filter, &none);
     if (none || range.isEmpty())
         return {};
     if (filter.source)
@@ -673,11 +673,12 @@ Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
         result = sqlError(QStringLiteral("cannot drop old events"));
     // Strings only old events used go too; rollups and incidents keep the long view.
     if (result)
-        result = exec("DELETE FROM message WHERE id NOT IN (SELECT message FROM event "
-                      "WHERE message IS NOT NULL);"
-                      "DELETE FROM job WHERE id NOT IN (SELECT job FROM event WHERE job IS NOT NULL);"
-                      "UPDATE image SET events = (SELECT count(*) FROM event "
-                      "WHERE event.image = image.id);");
+        result =
+            exec("DELETE FROM message WHERE id NOT IN (SELECT message FROM event "
+                 "WHERE message IS NOT NULL);"
+                 "DELETE FROM job WHERE id NOT IN (SELECT job FROM event WHERE job IS NOT NULL);"
+                 "UPDATE image SET events = (SELECT count(*) FROM event "
+                 "WHERE event.image = image.id);");
     if (result)
         result = setMetadata(QStringLiteral("raw_from"), QString::number(cutoffMs));
     if (result)

@@ -24,8 +24,8 @@ SqliteIncidents::SqliteIncidents(sqlite3 *db, QString path) : m_db(db), m_path(s
 
 Error SqliteIncidents::sqlError(const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ")
-                 + QString::fromUtf8(sqlite3_errmsg(m_db))};
+    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
+                 QString::fromUtf8(sqlite3_errmsg(m_db))};
 }
 
 Status SqliteIncidents::prepare()
@@ -54,8 +54,8 @@ Status SqliteIncidents::load(qint64 rawFrom)
     while (q.step() == SQLITE_ROW) {
         IncidentTracker::Open open;
         open.rowId = q.int64(0);
-        open.incident = Incident{int(q.int64(1)), q.int64(2), q.int64(3), -1, q.int64(4),
-                                 Category(q.int64(5))};
+        open.incident =
+            Incident{int(q.int64(1)), q.int64(2), q.int64(3), -1, q.int64(4), Category(q.int64(5))};
         varint::addCounts(q.blobData(6), q.blobSize(6), open.counts);
         open.keptFailures = q.int64(7);
         varint::addCounts(q.blobData(8), q.blobSize(8), open.keptCounts);
@@ -170,8 +170,9 @@ Status SqliteIncidents::rebuild(int imageId, qint64 fromTs)
             varint::addCounts(during.blobData(2), during.blobSize(2), kept.keptCounts);
             kept.keptLast = during.int64(3);
             kept.counts = kept.keptCounts;
-            kept.incident = Incident{imageId, from, kept.keptLast, -1, kept.keptFailures,
-                                     IncidentTracker::dominant(kept.counts)};
+            kept.incident = Incident{imageId,           from,
+                                     kept.keptLast,     -1,
+                                     kept.keptFailures, IncidentTracker::dominant(kept.counts)};
             fresh.setOpen(kept);
         }
     }
@@ -237,8 +238,8 @@ Result<QList<Incident>> SqliteIncidents::overlapping(const QString &imageSql, qi
     const QString sql =
         QStringLiteral("SELECT image, start_ts, last_ts, recovered_ts, failures, category "
                        "FROM incident WHERE start_ts<?2 AND (recovered_ts IS NULL OR "
-                       "recovered_ts>?1)")
-        + imageSql + QStringLiteral(" ORDER BY start_ts, image");
+                       "recovered_ts>?1)") +
+        imageSql + QStringLiteral(" ORDER BY start_ts, image");
     SqliteStatement q(m_db, sql.toUtf8().constData());
     if (!q.isValid())
         return sqlError(QStringLiteral("cannot read incidents"));
@@ -246,8 +247,8 @@ Result<QList<Incident>> SqliteIncidents::overlapping(const QString &imageSql, qi
     q.bind(2, to);
     QList<Incident> list;
     while (q.step() == SQLITE_ROW) {
-        list.append(Incident{int(q.int64(0)), q.int64(1), q.int64(2),
-                             q.isNull(3) ? -1 : q.int64(3), q.int64(4), Category(q.int64(5))});
+        list.append(Incident{int(q.int64(0)), q.int64(1), q.int64(2), q.isNull(3) ? -1 : q.int64(3),
+                             q.int64(4), Category(q.int64(5))});
     }
     return list;
 }

@@ -14,8 +14,14 @@ bool rebuildsDerived(int version);
 // id = (ts - Epoch) << SeqBits | sequence within the millisecond.
 inline constexpr long long Epoch = 1577836800000LL; // 2020-01-01T00:00:00Z
 inline constexpr int SeqBits = 10;
-inline constexpr long long idOf(long long ts) { return (ts - Epoch) * (1LL << SeqBits); }
-inline constexpr long long tsOf(long long id) { return (id >> SeqBits) + Epoch; }
+inline constexpr long long idOf(long long ts)
+{
+    return (ts - Epoch) * (1LL << SeqBits);
+}
+inline constexpr long long tsOf(long long id)
+{
+    return (id >> SeqBits) + Epoch;
+}
 
 // source, outcome, category and the cold flag share one small column (0 for a warm probe that
 // succeeded, which SQLite stores in no bytes at all): bits 0-3 category (0 = ok), bit 4 the

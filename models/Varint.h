@@ -29,8 +29,7 @@ inline bool get(const char *&p, const char *end, quint64 &v)
 }
 
 // Sparse (index, count) pairs of a small count array, e.g. failures per category.
-template<size_t N>
-QByteArray encodeCounts(const std::array<qint64, N> &counts)
+template<size_t N> QByteArray encodeCounts(const std::array<qint64, N> &counts)
 {
     QByteArray out;
     for (size_t i = 0; i < N; ++i) {
@@ -42,8 +41,7 @@ QByteArray encodeCounts(const std::array<qint64, N> &counts)
     return out;
 }
 
-template<size_t N>
-void addCounts(const char *data, qsizetype size, std::array<qint64, N> &counts)
+template<size_t N> void addCounts(const char *data, qsizetype size, std::array<qint64, N> &counts)
 {
     const char *p = data;
     const char *end = data + size;

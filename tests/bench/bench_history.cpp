@@ -34,8 +34,7 @@ void row(const char *what, const QString &measured, const char *budget)
     std::exit(2);
 }
 
-template<class F>
-double medianMs(int runs, F &&f)
+template<class F> double medianMs(int runs, F &&f)
 {
     std::vector<double> times;
     for (int i = 0; i < runs; ++i) {
@@ -82,8 +81,8 @@ int main(int argc, char **argv)
     parser.process(app);
     const qint64 events = parser.value(eventsOption).toLongLong();
     const qint64 csvRows = std::min(events, parser.value(csvOption).toLongLong());
-    const QString path = QDir(parser.value(dirOption)).filePath(
-        QStringLiteral("bench-%1.db").arg(events));
+    const QString path =
+        QDir(parser.value(dirOption)).filePath(QStringLiteral("bench-%1.db").arg(events));
     const bool reuse = parser.isSet(reuseOption) && QFileInfo::exists(path);
     for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
         if (!reuse)
@@ -136,21 +135,20 @@ int main(int argc, char **argv)
     AggregateQuery timeline{EventFilter{}, month, 3600 * 1000};
     timeline.filter.images = {image};
     qsizetype buckets = 0;
-    const double timelineMs = medianMs(21, [&] {
-        buckets = aggregator.availability(timeline)->size();
-    });
+    const double timelineMs =
+        medianMs(21, [&] { buckets = aggregator.availability(timeline)->size(); });
     row("30-day hourly timeline, one image",
         QStringLiteral("%1 ms (%2 buckets)").arg(timelineMs, 0, 'f', 2).arg(buckets), "≤ 10 ms");
     qsizetype breakdownRows = 0;
-    const double breakdownMs = medianMs(11, [&] {
-        breakdownRows = aggregator.breakdown(EventFilter{}, month)->size();
-    });
+    const double breakdownMs =
+        medianMs(11, [&] { breakdownRows = aggregator.breakdown(EventFilter{}, month)->size(); });
     row("full failure breakdown, 30 days",
         QStringLiteral("%1 ms (%2 rows)").arg(breakdownMs, 0, 'f', 2).arg(breakdownRows),
         "≤ 200 ms");
 
     // CSV: the events report over a range holding csvRows events.
-    const TimeRange csvRange{now - span, now - span + qint64(double(span) * double(csvRows) / double(events)) + 1};
+    const TimeRange csvRange{
+        now - span, now - span + qint64(double(span) * double(csvRows) / double(events)) + 1};
     const QString csvPath = path + QStringLiteral(".csv");
     qint64 written = 0;
     const double csvMs = medianMs(3, [&] {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <QTemporaryDir>
 #include <QString>
+#include <QTemporaryDir>
 
 // A fresh temporary directory per test; removed when it goes out of scope.
 struct TestDir
