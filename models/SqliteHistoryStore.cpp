@@ -81,6 +81,7 @@ SqliteHistoryStore::~SqliteHistoryStore()
     // Statements must be finalized before their connections close.
     m_insertEvent = SqliteStatement();
     m_insertEvents = SqliteStatement();
+    m_dataVersionQuery = SqliteStatement();
     m_dimensions.reset();
     m_incidents.reset();
     sqlite3_close_v2(m_reader);
@@ -182,7 +183,8 @@ Status SqliteHistoryStore::prepare()
 {
     m_insertEvent = SqliteStatement(m_db, insertSql(1).constData());
     m_insertEvents = SqliteStatement(m_db, insertSql(RowsPerInsert).constData());
-    if (!m_insertEvent.isValid() || !m_insertEvents.isValid())
+    m_dataVersionQuery = SqliteStatement(m_db, "PRAGMA data_version");
+    if (!m_insertEvent.isValid() || !m_insertEvents.isValid() || !m_dataVersionQuery.isValid())
         return sqlError(QStringLiteral("cannot prepare statements"));
     m_dimensions = std::make_unique<SqliteDimensions>(m_db, m_reader, m_path);
     m_incidents = std::make_unique<SqliteIncidents>(m_db, m_path);
@@ -194,8 +196,19 @@ Status SqliteHistoryStore::prepare()
     return {};
 }
 
-void SqliteHistoryStore::reload()
+void SqliteHistoryStore::syncWithFile() const
 {
+    const qint64 version =
+        m_dataVersionQuery.step() == SQLITE_ROW ? m_dataVersionQuery.int64(0) : -1;
+    m_dataVersionQuery.reset();
+    if (version != m_dataVersion)
+        reload();
+}
+
+void SqliteHistoryStore::reload() const
+{
+    m_dataVersion = m_dataVersionQuery.step() == SQLITE_ROW ? m_dataVersionQuery.int64(0) : -1;
+    m_dataVersionQuery.reset();
     m_dimensions->reset();
     const QString rawFrom = metadata(QStringLiteral("raw_from"));
     m_rawFrom = rawFrom.isEmpty() ? std::numeric_limits<qint64>::min() : rawFrom.toLongLong();
@@ -241,6 +254,7 @@ Status SqliteHistoryStore::append(std::span<const PullEvent> events)
     }
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
+    syncWithFile(); // ids and counters must continue what other writers stored
     Status s = insertEvents(sorted);
     if (s)
         s = exec("COMMIT");
@@ -444,10 +458,14 @@ Status SqliteHistoryStore::flushRollups(const char *table, const RollupAccumulat
 
 Status SqliteHistoryStore::rebuildDerived()
 {
-    if (Status s = exec("BEGIN IMMEDIATE; DELETE FROM rollup_hour; DELETE FROM rollup_day; "
-                        "DELETE FROM incident;");
-        !s)
+    if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
+    syncWithFile();
+    if (Status s = exec("DELETE FROM rollup_hour; DELETE FROM rollup_day; DELETE FROM incident;");
+        !s) {
+        (void)exec("ROLLBACK");
+        return s;
+    }
     m_incidents->clear();
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
     SqliteStatement scan(m_db, "SELECT id, image, kind, latency FROM event ORDER BY id");
@@ -478,11 +496,22 @@ Status SqliteHistoryStore::rebuildDerived()
 Status SqliteHistoryStore::setImageInfo(const QString &image, const QString &group,
                                         const QString &label)
 {
-    return m_dimensions->setImageInfo(image, group, label);
+    if (Status s = exec("BEGIN IMMEDIATE"); !s)
+        return s;
+    syncWithFile();
+    Status s = m_dimensions->setImageInfo(image, group, label);
+    if (s)
+        s = exec("COMMIT");
+    if (!s) {
+        (void)exec("ROLLBACK");
+        reload();
+    }
+    return s;
 }
 
 QList<ImageInfo> SqliteHistoryStore::images() const
 {
+    syncWithFile();
     QList<ImageInfo> list = m_dimensions->images().values();
     std::sort(list.begin(), list.end(),
               [](const ImageInfo &a, const ImageInfo &b) { return a.id < b.id; });
@@ -491,6 +520,7 @@ QList<ImageInfo> SqliteHistoryStore::images() const
 
 qint64 SqliteHistoryStore::eventCount() const
 {
+    syncWithFile();
     qint64 total = 0;
     for (const ImageInfo &info : m_dimensions->images())
         total += info.events;
@@ -539,6 +569,7 @@ bool SqliteHistoryStore::eventFilterSql(const EventFilter &filter, QString *sql)
 Status SqliteHistoryStore::prepareEventScan(const char *columns, const EventFilter &filter,
                                             const TimeRange &range, SqliteStatement &q) const
 {
+    syncWithFile();
     QString where;
     if (!eventFilterSql(filter, &where) || range.isEmpty())
         return {}; // q stays invalid: nothing to read
@@ -662,10 +693,11 @@ Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
 
 Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
 {
-    if (cutoffMs <= m_rawFrom)
-        return {};
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
+    syncWithFile();
+    if (cutoffMs <= m_rawFrom)
+        return exec("COMMIT");
     Status result = m_incidents->keepBefore(cutoffMs);
     SqliteStatement drop(m_db, "DELETE FROM event WHERE id<?");
     drop.bind(1, idOf(cutoffMs));

@@ -55,7 +55,11 @@ private:
     Status prepare();
     Status exec(const char *sql) const;
     Error sqlError(const QString &what) const;
-    void reload(); // after a rolled-back transaction: caches and trackers from the file
+    // Caches, id counters and incident trackers from the file: after a rolled-back transaction,
+    // or when another connection (another pullwatch process) has written to it.
+    void reload() const;
+    // Reloads when another connection committed since we last looked (PRAGMA data_version).
+    void syncWithFile() const;
 
     qint64 nextFreeId(qint64 candidate);
     Status insertEvents(std::span<const PullEvent> sorted);
@@ -78,8 +82,10 @@ private:
     SqliteStatement m_insertEvents; // many rows per statement
     std::unique_ptr<SqliteDimensions> m_dimensions;
     std::unique_ptr<SqliteIncidents> m_incidents;
-    qint64 m_maxId = std::numeric_limits<qint64>::min();
-    qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
+    mutable qint64 m_maxId = std::numeric_limits<qint64>::min();
+    mutable qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
+    mutable qint64 m_dataVersion = -1;
+    mutable SqliteStatement m_dataVersionQuery;
 };
 
 } // namespace pw

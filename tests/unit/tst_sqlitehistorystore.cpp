@@ -1302,6 +1302,41 @@ private slots:
         QVERIFY2(file.readAll() == bytes, "the file was modified");
     }
 
+    void twoWritersOnOneFile()
+    {
+        // The dashboard and `pullwatch serve` may both write one history: each must continue
+        // the other's ids, strings and incidents, not collide with them.
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        auto first = openStore(path);
+        auto second = openStore(path);
+        QVERIFY(first && second);
+        QList<PullEvent> all;
+        for (int round = 0; round < 6; ++round) {
+            HistoryStore &writer = round % 2 ? *second : *first;
+            QList<PullEvent> batch;
+            for (int i = 0; i < 3; ++i) {
+                PullEvent e = makeEvent(T0 + (round * 3 + i) * Hour, round % 3 ? ImageA : ImageD,
+                                        i == 1 ? Category::Timeout : Category::None, 100 + i);
+                e.digest = u"sha256:%1"_s.arg(round); // a new string for every round
+                e.message = e.ok ? QString() : u"timeout in round %1"_s.arg(round);
+                batch.append(e);
+            }
+            QVERIFY2(writer.append(batch).ok(), qPrintable(u"round %1"_s.arg(round)));
+            all += batch;
+        }
+        QCOMPARE(first->eventCount(), qint64(all.size()));
+        QCOMPARE(second->eventCount(), qint64(all.size()));
+        QCOMPARE(eventsMismatch(scanAll(*first), all), QString());
+        QCOMPARE(eventsMismatch(scanAll(*second), all), QString());
+        // Every failure is followed by an ok of the same image: one incident per round.
+        const Result<QList<Incident>> incidents = first->incidents({}, Everything);
+        QVERIFY(incidents.ok());
+        QCOMPARE(incidents->size(), 6);
+        for (const Incident &incident : *incidents)
+            QCOMPARE(incident.failures, qint64(1));
+    }
+
     void unwritableLocationFails()
     {
         TestDir dir;
