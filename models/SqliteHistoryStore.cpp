@@ -12,50 +12,22 @@
 
 namespace pw {
 
+using SqliteSchema::decodeKind;
 using SqliteSchema::idOf;
+using SqliteSchema::kindOf;
 using SqliteSchema::tsOf;
 
 namespace {
-constexpr const char *EventColumnList =
-    "id, image, kind, status, latency, bytes, digest, rule, message, job, line";
 constexpr qint64 Null = std::numeric_limits<qint64>::min(); // an absent value: stored as NULL
 constexpr int RowsPerInsert = 32; // multi-row INSERTs halve SQLite's per-statement overhead
 constexpr size_t Chunk = 8192;    // rows handed to the inserting thread at a time
 
-int kindOf(const PullEvent &e)
-{
-    const Category category = e.ok                           ? Category::None
-                              : e.category == Category::None ? Category::Unknown
-                                                             : e.category;
-    return int(category) | (e.source == Source::Ci ? SqliteSchema::CiBit : 0) |
-           (e.cold ? SqliteSchema::ColdBit : 0);
-}
-
-void decodeKind(qint64 kind, PullEvent &e)
-{
-    e.category = Category(kind & SqliteSchema::CategoryMask);
-    e.ok = e.category == Category::None;
-    e.source = (kind & SqliteSchema::CiBit) ? Source::Ci : Source::Probe;
-    e.cold = (kind & SqliteSchema::ColdBit) != 0;
-}
-
 QByteArray insertSql(int rows)
 {
-    QByteArray sql = QByteArray("INSERT INTO event(") + EventColumnList + ") VALUES";
+    QByteArray sql = QByteArray("INSERT INTO event(") + SqliteSchema::EventColumns + ") VALUES";
     for (int r = 0; r < rows; ++r)
         sql += r ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
     return sql;
-}
-
-QString joinIds(const QList<int> &ids)
-{
-    QString out;
-    for (int id : ids) {
-        if (!out.isEmpty())
-            out += QLatin1Char(',');
-        out += QString::number(id);
-    }
-    return out;
 }
 
 sqlite3 *openConnection(const QString &path, int flags, QString *error)
@@ -82,6 +54,7 @@ SqliteHistoryStore::~SqliteHistoryStore()
     m_insertEvent = SqliteStatement();
     m_insertEvents = SqliteStatement();
     m_dataVersionQuery = SqliteStatement();
+    m_events.reset();
     m_dimensions.reset();
     m_incidents.reset();
     sqlite3_close_v2(m_reader);
@@ -188,6 +161,7 @@ Status SqliteHistoryStore::prepare()
         return sqlError(QStringLiteral("cannot prepare statements"));
     m_dimensions = std::make_unique<SqliteDimensions>(m_db, m_reader, m_path);
     m_incidents = std::make_unique<SqliteIncidents>(m_db, m_path);
+    m_events = std::make_unique<SqliteEventReader>(m_db, m_path, *m_dimensions);
     if (Status s = m_dimensions->prepare(); !s)
         return s;
     if (Status s = m_incidents->prepare(); !s)
@@ -395,7 +369,7 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
 Status SqliteHistoryStore::insertRows(std::span<const Row> rows)
 {
     const auto bindRow = [](SqliteStatement &q, int offset, const Row &row) {
-        for (int c = 0; c < EventColumns; ++c) {
+        for (int c = 0; c < ColumnCount; ++c) {
             if (row[size_t(c)] == Null)
                 q.bindNull(offset + c + 1);
             else
@@ -405,7 +379,7 @@ Status SqliteHistoryStore::insertRows(std::span<const Row> rows)
     size_t i = 0;
     for (; i + RowsPerInsert <= rows.size(); i += RowsPerInsert) {
         for (int r = 0; r < RowsPerInsert; ++r)
-            bindRow(m_insertEvents, r * EventColumns, rows[i + size_t(r)]);
+            bindRow(m_insertEvents, r * ColumnCount, rows[i + size_t(r)]);
         if (m_insertEvents.exec() != SQLITE_DONE)
             return sqlError(QStringLiteral("cannot store events"));
     }
@@ -535,157 +509,34 @@ TimeRange SqliteHistoryStore::span() const
     return TimeRange{tsOf(q.int64(0)), tsOf(q.int64(1)) + 1};
 }
 
-QString SqliteHistoryStore::imageFilterSql(const EventFilter &filter, bool *none) const
-{
-    *none = false;
-    if (filter.images.isEmpty() && filter.registries.isEmpty() && filter.groups.isEmpty())
-        return {};
-    const QList<int> ids = selectImages(images(), filter);
-    *none = ids.isEmpty();
-    return QStringLiteral(" AND image IN (%1)").arg(joinIds(ids));
-}
-
-bool SqliteHistoryStore::eventFilterSql(const EventFilter &filter, QString *sql) const
-{
-    bool none = false;
-    *sql = imageFilterSql(filter, &none);
-    if (none)
-        return false;
-    if (filter.source)
-        *sql += QStringLiteral(" AND (kind & %1)=%2")
-                    .arg(SqliteSchema::CiBit)
-                    .arg(*filter.source == Source::Ci ? SqliteSchema::CiBit : 0);
-    if (filter.ok)
-        *sql += QStringLiteral(" AND (kind & %1)%2")
-                    .arg(SqliteSchema::CategoryMask)
-                    .arg(*filter.ok ? QLatin1StringView("=0") : QLatin1StringView("<>0"));
-    if (filter.category)
-        *sql += QStringLiteral(" AND (kind & %1)=%2")
-                    .arg(SqliteSchema::CategoryMask)
-                    .arg(int(*filter.category));
-    return true;
-}
-
-Status SqliteHistoryStore::prepareEventScan(const char *columns, const EventFilter &filter,
-                                            const TimeRange &range, SqliteStatement &q) const
+Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange &range,
+                                      const std::function<bool(const PullEvent &)> &visit) const
 {
     syncWithFile();
-    QString where;
-    if (!eventFilterSql(filter, &where) || range.isEmpty())
-        return {}; // q stays invalid: nothing to read
-    const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
-                            .arg(QLatin1StringView(columns)) +
-                        where + QStringLiteral(" ORDER BY id");
-    q = SqliteStatement(m_db, sql.toUtf8().constData());
-    if (!q.isValid())
-        return sqlError(QStringLiteral("cannot read events"));
-    q.bind(1, idOf(range.from));
-    q.bind(2, idOf(range.to));
-    return {};
+    return m_events->scanEvents(filter, range, visit);
 }
 
 Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRange &range,
                                         const std::function<void(const Outcome &)> &visit) const
 {
-    SqliteStatement q;
-    if (Status s = prepareEventScan("id, image, kind, latency", filter, range, q); !s)
-        return s;
-    if (!q.isValid())
-        return {};
-    Outcome o;
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-        const qint64 kind = q.int64(2);
-        o.ts = tsOf(q.int64(0));
-        o.imageId = int(q.int64(1));
-        o.source = (kind & SqliteSchema::CiBit) ? Source::Ci : Source::Probe;
-        o.category = Category(kind & SqliteSchema::CategoryMask);
-        o.cold = (kind & SqliteSchema::ColdBit) != 0;
-        o.latencyMs = q.isNull(3) ? -1 : q.int64(3);
-        visit(o);
-    }
-    if (rc != SQLITE_DONE)
-        return sqlError(QStringLiteral("cannot read events"));
-    return {};
-}
-
-Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange &range,
-                                      const std::function<bool(const PullEvent &)> &visit) const
-{
-    SqliteStatement q;
-    if (Status s = prepareEventScan(EventColumnList, filter, range, q); !s)
-        return s;
-    if (!q.isValid())
-        return {};
-    const QHash<int, ImageInfo> &images = m_dimensions->images();
-    PullEvent e;
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-        e.ts = tsOf(q.int64(0));
-        const auto image = images.constFind(int(q.int64(1)));
-        if (image != images.constEnd()) {
-            e.image = image->image;
-            e.registry = image->registry;
-        }
-        decodeKind(q.int64(2), e);
-        e.httpStatus = int(q.int64(3));
-        e.latencyMs = q.isNull(4) ? -1 : q.int64(4);
-        e.bytes = q.int64(5);
-        e.digest = q.isNull(6) ? QString() : m_dimensions->digestText(q.int64(6));
-        e.rule = q.isNull(7) ? QString() : m_dimensions->ruleText(q.int64(7));
-        e.message = q.isNull(8) ? QString() : m_dimensions->messageText(q.int64(8));
-        e.ci = q.isNull(9) ? CiContext() : m_dimensions->jobOf(q.int64(9));
-        e.ciLine = int(q.int64(10));
-        if (!visit(e))
-            return {};
-    }
-    if (rc != SQLITE_DONE)
-        return sqlError(QStringLiteral("cannot read events"));
-    return {};
+    syncWithFile();
+    return m_events->scanOutcomes(filter, range, visit);
 }
 
 Status SqliteHistoryStore::scanRollups(Granularity granularity, const EventFilter &filter,
                                        const TimeRange &range,
                                        const std::function<void(const RollupRow &)> &visit) const
 {
-    bool none = false;
-    QString sql = QStringLiteral("SELECT image, source, bucket, total, ok, failures, latency, "
-                                 "cold_latency FROM %1 WHERE bucket>=?1 AND bucket<?2")
-                      .arg(granularity == Granularity::Hour ? QLatin1StringView("rollup_hour")
-                                                            : QLatin1StringView("rollup_day")) +
-                  imageFilterSql(filter, &none);
-    if (none || range.isEmpty())
-        return {};
-    if (filter.source)
-        sql += QStringLiteral(" AND source=%1").arg(int(*filter.source));
-    SqliteStatement q(m_db, sql.toUtf8().constData());
-    if (!q.isValid())
-        return sqlError(QStringLiteral("cannot read rollups"));
-    q.bind(1, range.from);
-    q.bind(2, range.to);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-        RollupRow row;
-        row.imageId = int(q.int64(0));
-        row.source = Source(q.int64(1));
-        row.bucketStart = q.int64(2);
-        row.total = q.int64(3);
-        row.ok = q.int64(4);
-        varint::addCounts(q.blobData(5), q.blobSize(5), row.failures);
-        row.latency = LatencyHistogram::decode(q.blobData(6), q.blobSize(6));
-        row.coldLatency = LatencyHistogram::decode(q.blobData(7), q.blobSize(7));
-        visit(row);
-    }
-    if (rc != SQLITE_DONE)
-        return sqlError(QStringLiteral("cannot read rollups"));
-    return {};
+    syncWithFile();
+    return m_events->scanRollups(granularity, filter, range, visit);
 }
 
 Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
                                                       const TimeRange &range) const
 {
+    syncWithFile();
     bool none = false;
-    const QString imageSql = imageFilterSql(filter, &none);
+    const QString imageSql = m_events->imageFilterSql(filter, &none);
     if (none || range.isEmpty())
         return QList<Incident>();
     return m_incidents->overlapping(imageSql, range.from, range.to);

@@ -3,6 +3,7 @@
 #include "DerivedState.h"
 #include "HistoryStore.h"
 #include "SqliteDimensions.h"
+#include "SqliteEventReader.h"
 #include "SqliteIncidents.h"
 #include "SqliteStatement.h"
 
@@ -46,8 +47,8 @@ public:
     int schemaVersion() const;
 
 private:
-    static constexpr int EventColumns = 11;
-    using Row = std::array<qint64, EventColumns>;
+    static constexpr int ColumnCount = 11; // of the event table
+    using Row = std::array<qint64, ColumnCount>;
 
     SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path);
 
@@ -66,15 +67,6 @@ private:
     Status insertRows(std::span<const Row> rows);
     Status flushRollups(const char *table, const RollupAccumulator &accumulator);
 
-    // The WHERE clause (after "id>=?1 AND id<?2") for an event filter; false when it selects
-    // no image at all.
-    bool eventFilterSql(const EventFilter &filter, QString *sql) const;
-    QString imageFilterSql(const EventFilter &filter, bool *none) const;
-    // Prepares "SELECT columns FROM event" for the filter and range, oldest first; leaves q
-    // invalid when nothing can match.
-    Status prepareEventScan(const char *columns, const EventFilter &filter, const TimeRange &range,
-                            SqliteStatement &q) const;
-
     sqlite3 *m_db = nullptr;     // the writing connection
     sqlite3 *m_reader = nullptr; // read-only, for look-ups while m_db inserts on another thread
     QString m_path;
@@ -82,6 +74,7 @@ private:
     SqliteStatement m_insertEvents; // many rows per statement
     std::unique_ptr<SqliteDimensions> m_dimensions;
     std::unique_ptr<SqliteIncidents> m_incidents;
+    std::unique_ptr<SqliteEventReader> m_events;
     mutable qint64 m_maxId = std::numeric_limits<qint64>::min();
     mutable qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
     mutable qint64 m_dataVersion = -1;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "PullEvent.h"
+
 namespace pw::SqliteSchema {
 
 // The version a store opened by this build migrates to (PRAGMA user_version).
@@ -9,6 +11,10 @@ inline constexpr int Version = 2;
 // Derived data (rollups, incidents) is rebuilt from raw events after a migration that adds it.
 const char *migration(int version);
 bool rebuildsDerived(int version);
+
+// The event table's columns, in the order INSERTs and full scans use.
+inline constexpr const char *EventColumns =
+    "id, image, kind, status, latency, bytes, digest, rule, message, job, line";
 
 // Event ids carry their timestamp so time-range scans need no index (bytes per event matter):
 // id = (ts - Epoch) << SeqBits | sequence within the millisecond.
@@ -29,5 +35,21 @@ inline constexpr long long tsOf(long long id)
 inline constexpr int CategoryMask = 0x0F;
 inline constexpr int CiBit = 0x10;
 inline constexpr int ColdBit = 0x20;
+
+inline int kindOf(const PullEvent &e)
+{
+    const Category category = e.ok                           ? Category::None
+                              : e.category == Category::None ? Category::Unknown
+                                                             : e.category;
+    return int(category) | (e.source == Source::Ci ? CiBit : 0) | (e.cold ? ColdBit : 0);
+}
+
+inline void decodeKind(qint64 kind, PullEvent &e)
+{
+    e.category = Category(kind & CategoryMask);
+    e.ok = e.category == Category::None;
+    e.source = (kind & CiBit) ? Source::Ci : Source::Probe;
+    e.cold = (kind & ColdBit) != 0;
+}
 
 } // namespace pw::SqliteSchema
