@@ -57,8 +57,11 @@ SqliteHistoryStore::~SqliteHistoryStore()
     m_events.reset();
     m_dimensions.reset();
     m_incidents.reset();
+    if (m_checkpoint.valid())
+        m_checkpoint.wait();
+    sqlite3_close_v2(m_checkpointer);
     sqlite3_close_v2(m_reader);
-    sqlite3_close_v2(m_db);
+    sqlite3_close_v2(m_db); // the last connection checkpoints whatever is left
 }
 
 QString SqliteHistoryStore::defaultPath()
@@ -85,7 +88,7 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
     if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
                                "PRAGMA mmap_size=268435456; PRAGMA busy_timeout=5000;"
-                               "PRAGMA wal_autocheckpoint=16384;");
+                               "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;");
         !s)
         return Error{s.error()};
     const int before = store->schemaVersion();
@@ -94,6 +97,10 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
     store->m_reader = openConnection(path, SQLITE_OPEN_READONLY, &error);
     if (!store->m_reader)
         return Error{error};
+    store->m_checkpointer = openConnection(path, SQLITE_OPEN_READWRITE, &error);
+    if (!store->m_checkpointer)
+        return Error{error};
+    sqlite3_wal_hook(db, &SqliteHistoryStore::walCommitted, store.get());
     if (Status s = store->prepare(); !s)
         return Error{s.error()};
     // A migration that adds derived tables fills them from the raw events.
@@ -168,6 +175,24 @@ Status SqliteHistoryStore::prepare()
         return s;
     reload();
     return {};
+}
+
+int SqliteHistoryStore::walCommitted(void *context, sqlite3 *, const char *, int pages)
+{
+    constexpr int CheckpointPages = 16384; // 64 MiB of WAL
+    auto *store = static_cast<SqliteHistoryStore *>(context);
+    if (pages < CheckpointPages || !store->m_checkpointer)
+        return SQLITE_OK;
+    if (store->m_checkpoint.valid() &&
+        store->m_checkpoint.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return SQLITE_OK; // the previous one is still copying
+    sqlite3 *checkpointer = store->m_checkpointer;
+    store->m_checkpoint = std::async(std::launch::async, [checkpointer] {
+        // PASSIVE: copies what it can without blocking the writer; a later one does the rest.
+        sqlite3_wal_checkpoint_v2(checkpointer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+    });
+    return SQLITE_OK;
 }
 
 void SqliteHistoryStore::syncWithFile() const

@@ -8,6 +8,7 @@
 #include "SqliteStatement.h"
 
 #include <array>
+#include <future>
 #include <memory>
 
 namespace pw {
@@ -61,6 +62,9 @@ private:
     void reload() const;
     // Reloads when another connection committed since we last looked (PRAGMA data_version).
     void syncWithFile() const;
+    // Called by SQLite after each commit: starts a background checkpoint once the WAL is large,
+    // so committing never waits for the WAL to be copied into the database file.
+    static int walCommitted(void *store, sqlite3 *db, const char *name, int pages);
 
     qint64 nextFreeId(qint64 candidate);
     Status insertEvents(std::span<const PullEvent> sorted);
@@ -69,6 +73,8 @@ private:
 
     sqlite3 *m_db = nullptr;     // the writing connection
     sqlite3 *m_reader = nullptr; // read-only, for look-ups while m_db inserts on another thread
+    sqlite3 *m_checkpointer = nullptr; // copies the WAL into the file on a thread of its own
+    std::future<void> m_checkpoint;
     QString m_path;
     SqliteStatement m_insertEvent;
     SqliteStatement m_insertEvents; // many rows per statement
