@@ -124,14 +124,13 @@ Status SqliteEventReader::scanEvents(const EventFilter &filter, const TimeRange 
             e.registry = image->registry;
         }
         decodeKind(q.int64(2), e);
-        e.httpStatus = int(q.int64(3));
-        e.latencyMs = q.isNull(4) ? -1 : q.int64(4);
-        e.bytes = q.int64(5);
-        e.digest = q.isNull(6) ? QString() : m_dimensions.digestText(q.int64(6));
-        e.rule = q.isNull(7) ? QString() : m_dimensions.ruleText(q.int64(7));
-        e.message = q.isNull(8) ? QString() : m_dimensions.messageText(q.int64(8));
-        e.ci = q.isNull(9) ? CiContext() : m_dimensions.jobOf(q.int64(9));
-        e.ciLine = int(q.int64(10));
+        e.latencyMs = q.isNull(3) ? -1 : q.int64(3);
+        e.bytes = q.int64(4);
+        e.digest = q.isNull(5) ? QString() : m_dimensions.digestText(q.int64(5));
+        e.rule = q.isNull(6) ? QString() : m_dimensions.ruleText(q.int64(6));
+        e.message = q.isNull(7) ? QString() : m_dimensions.messageText(q.int64(7));
+        e.ci = q.isNull(8) ? CiContext() : m_dimensions.jobOf(q.int64(8));
+        e.ciLine = int(q.int64(9));
         if (!visit(e))
             return {};
     }

@@ -26,7 +26,7 @@ QByteArray insertSql(int rows)
 {
     QByteArray sql = QByteArray("INSERT INTO event(") + SqliteSchema::EventColumns + ") VALUES";
     for (int r = 0; r < rows; ++r)
-        sql += r ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
+        sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
     return sql;
 }
 
@@ -310,14 +310,13 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         row[0] = id;
         row[1] = *image;
         row[2] = kindOf(e);
-        row[3] = e.httpStatus ? e.httpStatus : Null;
-        row[4] = e.latencyMs >= 0 ? e.latencyMs : Null;
-        row[5] = e.bytes ? e.bytes : Null;
-        row[6] = *digest ? *digest : Null;
-        row[7] = *rule ? *rule : Null;
-        row[8] = *message ? *message : Null;
-        row[9] = *job ? *job : Null;
-        row[10] = e.ciLine ? e.ciLine : Null;
+        row[3] = e.latencyMs >= 0 ? e.latencyMs : Null;
+        row[4] = e.bytes ? e.bytes : Null;
+        row[5] = *digest ? *digest : Null;
+        row[6] = *rule ? *rule : Null;
+        row[7] = *message ? *message : Null;
+        row[8] = *job ? *job : Null;
+        row[9] = e.ciLine ? e.ciLine : Null;
         if (rows.size() == Chunk) {
             if (Status s = finishInserting(); !s)
                 return s;

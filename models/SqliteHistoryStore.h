@@ -48,7 +48,7 @@ public:
     int schemaVersion() const;
 
 private:
-    static constexpr int ColumnCount = 11; // of the event table
+    static constexpr int ColumnCount = 10; // of the event table
     using Row = std::array<qint64, ColumnCount>;
 
     SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path);

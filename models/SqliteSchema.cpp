@@ -23,8 +23,8 @@ CREATE TABLE job(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, provider TEXT NO
 CREATE INDEX job_hash ON job(hash);
 -- One row per pull attempt, integer-coded; absent values are NULL (no bytes on disk).
 CREATE TABLE event(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, kind INTEGER NOT NULL,
-                   status INTEGER, latency INTEGER, bytes INTEGER, digest INTEGER,
-                   rule INTEGER, message INTEGER, job INTEGER, line INTEGER);
+                   latency INTEGER, bytes INTEGER, digest INTEGER, rule INTEGER,
+                   message INTEGER, job INTEGER, line INTEGER);
 CREATE TABLE rollup_hour(image INTEGER NOT NULL, source INTEGER NOT NULL, bucket INTEGER NOT NULL,
                          total INTEGER NOT NULL, ok INTEGER NOT NULL, failures BLOB,
                          latency BLOB, cold_latency BLOB,

@@ -2,6 +2,8 @@
 
 #include "PullEvent.h"
 
+#include <algorithm>
+
 namespace pw::SqliteSchema {
 
 // The version a store opened by this build migrates to (PRAGMA user_version).
@@ -14,7 +16,7 @@ bool rebuildsDerived(int version);
 
 // The event table's columns, in the order INSERTs and full scans use.
 inline constexpr const char *EventColumns =
-    "id, image, kind, status, latency, bytes, digest, rule, message, job, line";
+    "id, image, kind, latency, bytes, digest, rule, message, job, line";
 
 // Event ids carry their timestamp so time-range scans need no index (bytes per event matter):
 // id = (ts - Epoch) << SeqBits | sequence within the millisecond.
@@ -29,19 +31,22 @@ inline constexpr long long tsOf(long long id)
     return (id >> SeqBits) + Epoch;
 }
 
-// source, outcome, category and the cold flag share one small column (0 for a warm probe that
-// succeeded, which SQLite stores in no bytes at all): bits 0-3 category (0 = ok), bit 4 the
-// source (1 = ci), bit 5 cold.
+// Source, outcome, category, the cold flag and the HTTP status share one small integer column
+// (fewer columns make inserts cheaper and rows smaller): bits 0-3 category (0 = ok), bit 4 the
+// source (1 = ci), bit 5 cold, bits 6 and up the HTTP status.
 inline constexpr int CategoryMask = 0x0F;
 inline constexpr int CiBit = 0x10;
 inline constexpr int ColdBit = 0x20;
+inline constexpr int StatusShift = 6; // the HTTP status (0 for none) above those
 
-inline int kindOf(const PullEvent &e)
+inline qint64 kindOf(const PullEvent &e)
 {
     const Category category = e.ok                           ? Category::None
                               : e.category == Category::None ? Category::Unknown
                                                              : e.category;
-    return int(category) | (e.source == Source::Ci ? CiBit : 0) | (e.cold ? ColdBit : 0);
+    const qint64 status = std::max(e.httpStatus, 0);
+    return int(category) | (e.source == Source::Ci ? CiBit : 0) | (e.cold ? ColdBit : 0) |
+           (status << StatusShift);
 }
 
 inline void decodeKind(qint64 kind, PullEvent &e)
@@ -50,6 +55,7 @@ inline void decodeKind(qint64 kind, PullEvent &e)
     e.ok = e.category == Category::None;
     e.source = (kind & CiBit) ? Source::Ci : Source::Probe;
     e.cold = (kind & ColdBit) != 0;
+    e.httpStatus = int(kind >> StatusShift);
 }
 
 } // namespace pw::SqliteSchema

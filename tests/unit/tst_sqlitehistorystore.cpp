@@ -1152,14 +1152,13 @@ private slots:
             sqlite3_finalize(q);
 
             // 300 events over three days; every seventh shares its millisecond with the next.
-            // Source, outcome, category and cold share the "kind" column (SqliteSchema.h).
-            QCOMPARE(
-                sqlite3_prepare_v2(raw.handle(),
-                                   "INSERT INTO event(id, image, kind, status, latency, bytes, "
-                                   "digest, rule, message, job, line) "
-                                   "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                                   -1, &q, nullptr),
-                SQLITE_OK);
+            // Source, outcome, category, cold and status share the "kind" column.
+            QCOMPARE(sqlite3_prepare_v2(raw.handle(),
+                                        "INSERT INTO event(id, image, kind, latency, bytes, "
+                                        "digest, rule, message, job, line) "
+                                        "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                                        -1, &q, nullptr),
+                     SQLITE_OK);
             QHash<int, QList<qint64>> times;
             qint64 ts = T0 + 17;
             int seq = 0;
@@ -1178,28 +1177,29 @@ private slots:
                 sqlite3_clear_bindings(q);
                 sqlite3_bind_int64(q, 1, SqliteSchema::idOf(ts) + seq);
                 sqlite3_bind_int64(q, 2, image);
+                // Version 1's kind column: category, source, cold and HTTP status bits.
+                e.httpStatus = ok ? 200 : 429;
                 sqlite3_bind_int64(q, 3,
                                    int(category) | (ci ? SqliteSchema::CiBit : 0) |
-                                       (e.cold ? SqliteSchema::ColdBit : 0));
-                e.httpStatus = ok ? 200 : 429;
-                sqlite3_bind_int64(q, 4, e.httpStatus);
+                                       (e.cold ? SqliteSchema::ColdBit : 0) |
+                                       (e.httpStatus << SqliteSchema::StatusShift));
                 if (e.latencyMs >= 0)
-                    sqlite3_bind_int64(q, 5, e.latencyMs);
+                    sqlite3_bind_int64(q, 4, e.latencyMs);
                 if (ci) {
                     e.rule = u"docker-rate-limit"_s;
                     e.message = message;
                     e.ci = ciContext;
                     e.ciLine = 100 + i;
+                    sqlite3_bind_int64(q, 7, 1);
                     sqlite3_bind_int64(q, 8, 1);
                     sqlite3_bind_int64(q, 9, 1);
-                    sqlite3_bind_int64(q, 10, 1);
-                    sqlite3_bind_int64(q, 11, e.ciLine);
+                    sqlite3_bind_int64(q, 10, e.ciLine);
                 } else {
                     e.digest = digest;
                     e.bytes = i * 1000;
-                    sqlite3_bind_int64(q, 7, 1);
+                    sqlite3_bind_int64(q, 6, 1);
                     if (e.bytes)
-                        sqlite3_bind_int64(q, 6, e.bytes);
+                        sqlite3_bind_int64(q, 5, e.bytes);
                 }
                 QCOMPARE(sqlite3_step(q), SQLITE_DONE);
                 expected.append(e);
