@@ -290,6 +290,7 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
     };
 
     qint64 previousId = std::numeric_limits<qint64>::min();
+    bool previousHandOff = false;
     for (const PullEvent &e : sorted) {
         const Result<int> image = m_dimensions->image(e.image, e.registry);
         const Result<int> digest = m_dimensions->digest(e.digest);
@@ -317,7 +318,9 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
         row[7] = *message ? *message : Null;
         row[8] = *job ? *job : Null;
         row[9] = e.ciLine ? e.ciLine : Null;
-        if (rows.size() == Chunk) {
+        // A small first chunk gets the inserting thread going early.
+        if (rows.size() == (previousHandOff ? Chunk : Chunk / 8)) {
+            previousHandOff = true;
             if (Status s = finishInserting(); !s)
                 return s;
             if (pipelined) {
