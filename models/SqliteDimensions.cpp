@@ -99,6 +99,21 @@ void SqliteDimensions::reset()
     }
 }
 
+void SqliteDimensions::trimCaches()
+{
+    constexpr qsizetype MaxCached = 65536;
+    for (TextTable *t : {&m_digests, &m_rules, &m_messages}) {
+        if (t->ids.size() > MaxCached || t->texts.size() > MaxCached) {
+            t->ids.clear();
+            t->texts.clear();
+        }
+    }
+    if (m_jobIds.size() > MaxCached || m_jobs.size() > MaxCached) {
+        m_jobIds.clear();
+        m_jobs.clear();
+    }
+}
+
 Result<int> SqliteDimensions::intern(TextTable &t, const QString &text)
 {
     if (text.isEmpty())

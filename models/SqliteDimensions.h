@@ -22,6 +22,10 @@ public:
     Status prepare();
     // Drops every cache and unwritten id, e.g. after a rolled-back transaction.
     void reset();
+    // Between transactions (everything written is committed and visible to the look-up
+    // connection): empties caches that grew past a bound, so a long-running process does not
+    // keep every CI job and message it ever saw in memory.
+    void trimCaches();
 
     // Ids for an event's strings (0 for an empty string), made on first use.
     Result<int> image(const QString &ref, const QString &registry);

@@ -254,6 +254,7 @@ Status SqliteHistoryStore::append(std::span<const PullEvent> events)
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
     syncWithFile(); // ids and counters must continue what other writers stored
+    m_dimensions->trimCaches();
     Status s = insertEvents(sorted);
     if (s)
         s = exec("COMMIT");

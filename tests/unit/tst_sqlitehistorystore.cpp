@@ -1337,6 +1337,42 @@ private slots:
             QCOMPARE(incident.failures, qint64(1));
     }
 
+    void stringsStayUniqueWhenCachesAreTrimmed()
+    {
+        // More distinct messages and jobs than the store keeps cached: after the caches are
+        // emptied between transactions, old strings must be found again, not stored twice.
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        constexpr int Distinct = 70000;
+        QList<PullEvent> reused;
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            QList<PullEvent> batch;
+            for (int i = 0; i < Distinct; ++i) {
+                PullEvent e = makeEvent(T0 + i * 1000, ImageA, Category::Timeout, 5, Source::Ci);
+                e.message = u"timeout %1"_s.arg(i);
+                e.ci = CiContext{
+                    u"github"_s, u"o/r"_s,
+                    u"1"_s,      QString::number(i),
+                    u"j"_s,      u"https://github.com/o/r/actions/runs/1/job/%1"_s.arg(i)};
+                batch.append(e);
+            }
+            QVERIFY(store->append(batch).ok());
+            for (int i = 0; i < Distinct; i += 7000) {
+                PullEvent e = batch[i];
+                e.ts = T0 + Distinct * 1000 + i;
+                reused.append(e);
+            }
+            QVERIFY(store->append(reused).ok()); // the caches are trimmed before this one
+            QVERIFY(store->append(reused.mid(0, 1)).ok());
+            QCOMPARE(store->eventCount(), qint64(Distinct + reused.size() + 1));
+        }
+        RawDb raw(path);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM message"), qint64(Distinct));
+        QCOMPARE(raw.scalar("SELECT count(*) FROM job"), qint64(Distinct));
+    }
+
     void unwritableLocationFails()
     {
         TestDir dir;
