@@ -174,7 +174,8 @@ Result<int> SqliteDimensions::job(const CiContext &ci)
         m_lastJobId = *it;
         return *it;
     }
-    m_lookupJob.bind(1, qint64(stableHash(key.toUtf8())));
+    const qint64 hash = qint64(stableHash(key.toUtf8()));
+    m_lookupJob.bind(1, hash);
     int id = 0;
     while (m_lookupJob.step() == SQLITE_ROW) {
         const CiContext found{m_lookupJob.text(1), m_lookupJob.text(2), m_lookupJob.text(3),
@@ -187,7 +188,7 @@ Result<int> SqliteDimensions::job(const CiContext &ci)
     m_lookupJob.reset();
     if (id == 0) {
         id = m_nextJobId++;
-        m_unwritten.jobs.emplace_back(id, ci);
+        m_unwritten.jobs.push_back({id, hash, ci});
         m_jobs.insert(id, ci);
     }
     m_jobIds.insert(key, id);
@@ -219,9 +220,9 @@ Status SqliteDimensions::write(const Unwritten &rows)
             return sqlError(
                 m_db, QStringLiteral("cannot store %1").arg(QLatin1StringView(row.table->name)));
     }
-    for (const auto &[id, ci] : rows.jobs) {
+    for (const auto &[id, hash, ci] : rows.jobs) {
         m_addJob.bind(1, id);
-        m_addJob.bind(2, qint64(stableHash(jobKey(ci).toUtf8())));
+        m_addJob.bind(2, hash);
         m_addJob.bindText(3, ci.provider);
         m_addJob.bindText(4, ci.repo);
         m_addJob.bindText(5, ci.runId);

@@ -77,7 +77,13 @@ public:
             int registryId;
         };
         std::vector<Text> texts;
-        std::vector<std::pair<int, CiContext>> jobs;
+        struct Job
+        {
+            int id;
+            qint64 hash;
+            CiContext ci;
+        };
+        std::vector<Job> jobs;
         std::vector<Image> images;
     };
 
