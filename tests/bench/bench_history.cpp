@@ -15,6 +15,8 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -53,6 +55,51 @@ qint64 cpuNs()
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Plain SQLite on this machine, right now: 1 M rows as wide as pullwatch's event rows, 32 rows per
+// INSERT, in one transaction. The machine's speed varies from run to run; this reference moves
+// with it, so the ingest figure can be read against it.
+double sqliteBaselineRowsPerSecond(const QString &path)
+{
+    QFile::remove(path);
+    sqlite3 *db = nullptr;
+    sqlite3_open(QFile::encodeName(path).constData(), &db);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                 "CREATE TABLE e(id INTEGER PRIMARY KEY, a, b, c, d, f, g, h, i, j)",
+                 nullptr, nullptr, nullptr);
+    QByteArray sql = "INSERT INTO e VALUES";
+    for (int r = 0; r < 32; ++r)
+        sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt *insert = nullptr;
+    sqlite3_prepare_v2(db, sql.constData(), -1, &insert, nullptr);
+    constexpr qint64 Rows = 1000000;
+    QElapsedTimer timer;
+    timer.start();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    qint64 id = qint64(1) << 40;
+    for (qint64 n = 0; n < Rows; n += 32) {
+        for (int r = 0; r < 32; ++r) {
+            const int base = r * 10;
+            sqlite3_bind_int64(insert, base + 1, id += 1024);
+            for (int c = 2; c <= 10; ++c) {
+                if (c % 3 == 0)
+                    sqlite3_bind_null(insert, base + c);
+                else
+                    sqlite3_bind_int64(insert, base + c, (n * c) % 300);
+            }
+        }
+        sqlite3_step(insert);
+        sqlite3_reset(insert);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    const double rate = double(Rows) / (double(timer.nsecsElapsed()) / 1e9);
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+        QFile::remove(path + suffix);
+    return rate;
 }
 
 qint64 fileBytes(const QString &path)
@@ -94,6 +141,10 @@ int main(int argc, char **argv)
     std::printf("| measure (%lld events) | measured | budget |\n|---|---|---|\n",
                 qlonglong(events));
 
+    row("reference: plain SQLite, 10-column rows, 32 per INSERT",
+        QStringLiteral("%1 M rows/s")
+            .arg(sqliteBaselineRowsPerSecond(path + QStringLiteral(".ref")) / 1e6, 0, 'f', 2),
+        "—");
     // Ingest: only the time spent inside HistoryStore::append counts, not making the events.
     if (reuse) {
         now = (*SqliteHistoryStore::open(path))->span().to;
