@@ -5,6 +5,9 @@
 #include "Reports.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
+#include "registry/ImageReference.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -256,10 +259,53 @@ int runExport(const QStringList &arguments)
     return Success;
 }
 
+// One JSON line per reference: what the reference grammar makes of it.
+int runRef(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    QString error;
+    if (!parse(parser, arguments, {}, &error))
+        return fail(QStringLiteral("ref: ") + error);
+    const QStringList refs = parser.positionalArguments().mid(1);
+    if (refs.isEmpty())
+        return fail(QStringLiteral("ref: give at least one image reference"));
+    bool allValid = true;
+    for (const QString &input : refs) {
+        nlohmann::ordered_json line;
+        line["input"] = input.toStdString();
+        const Result<ImageReference> ref = ImageReference::parse(input);
+        line["valid"] = ref.ok();
+        if (ref) {
+            line["registry"] = ref->registry.toStdString();
+            line["repository"] = ref->repository.toStdString();
+            line["tag"] = ref->tag.toStdString();
+            line["digest"] = ref->digest.toStdString();
+            line["canonical"] = ref->canonical().toStdString();
+            if (ref->registry == QLatin1StringView("nixery.dev")) {
+                nlohmann::json packages = nlohmann::json::array();
+                for (const QString &package : ref->nixeryPackages())
+                    packages.push_back(package.toStdString());
+                line["nixery"] = {{"packages", packages},
+                                  {"shell", ref->nixeryShell()},
+                                  {"arm64", ref->nixeryArm64()}};
+            }
+        } else {
+            allValid = false;
+            line["error"] = ref.error().toStdString();
+        }
+        std::fputs(
+            (line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n').c_str(),
+            stdout);
+    }
+    std::fflush(stdout);
+    return allValid ? Success : CheckFailed;
+}
+
 void printUsage()
 {
     say(QStringLiteral(
         "usage: pullwatch [--config FILE] [--db PATH]            open the dashboard\n"
+        "       pullwatch ref REF...                             parse and normalize references\n"
         "       pullwatch demo --events N --db PATH              write a synthetic history\n"
         "       pullwatch export --report events|availability|breakdown|compare\n"
         "                 [--from T] [--to T] [--bucket 1h|1d] [--image REF] [--group G] "
@@ -306,6 +352,8 @@ int run(const QStringList &arguments)
     const QString command = subcommand(arguments);
     if (command == QLatin1StringView("demo"))
         return runDemo(arguments);
+    if (command == QLatin1StringView("ref"))
+        return runRef(arguments);
     if (command == QLatin1StringView("export"))
         return runExport(arguments);
     if (command == QLatin1StringView("help")) {

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "Result.h"
+
+#include <QString>
+#include <QStringList>
+#include <QStringView>
+
+namespace pw {
+
+// An image reference read the way `docker pull` reads it (distribution/reference
+// ParseNormalizedNamed + TagNameOnly): "busybox" is docker.io/library/busybox:latest.
+struct ImageReference
+{
+    QString registry;   // normalized domain: "docker.io", "localhost:5000", "nixery.dev"
+    QString repository; // path: "library/busybox"
+    QString tag;        // "latest" when neither tag nor digest was given; may accompany a digest
+    QString digest;     // "sha256:<64 hex>" or empty; a pull uses it in preference to the tag
+
+    // registry/repository[:tag][@digest], e.g. docker.io/library/busybox:latest
+    QString canonical() const;
+    // The short form docker prints: busybox, user/app:1, ghcr.io/x/y:z. The default tag
+    // "latest" is left out when there is no digest, so parse(familiar()) gives this back.
+    QString familiar() const;
+
+    // Nixery builds an image from its path: every segment names a package, except the
+    // meta-packages "shell" and "arm64", which count only as leading segments.
+    QStringList nixeryPackages() const; // empty unless the registry is nixery.dev
+    bool nixeryShell() const;
+    bool nixeryArm64() const;
+
+    // Errors read `invalid reference "<input>": <what is wrong>` on one line.
+    static Result<ImageReference> parse(QStringView text);
+
+    friend bool operator==(const ImageReference &, const ImageReference &) = default;
+};
+
+} // namespace pw
