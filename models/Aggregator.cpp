@@ -67,14 +67,6 @@ void BucketStats::add(const Outcome &o)
     }
 }
 
-QHash<int, ImageInfo> Aggregator::imagesById() const
-{
-    QHash<int, ImageInfo> infos;
-    for (const ImageInfo &info : m_store.images())
-        infos.insert(info.id, info);
-    return infos;
-}
-
 Status Aggregator::collect(const AggregateQuery &query, bool perImage,
                            const std::function<BucketStats &(int, qint64)> &bucketFor) const
 {
@@ -146,7 +138,7 @@ Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query)
     for (auto &entry : buckets)
         list.append(std::move(entry.second));
     if (query.bucketMs > 0) { // name images by reference within a bucket, as the CSV lists them
-        const QHash<int, ImageInfo> infos = imagesById();
+        const QHash<int, ImageInfo> infos = imagesById(m_store);
         std::stable_sort(list.begin(), list.end(), [&](const BucketStats &a, const BucketStats &b) {
             if (a.bucketStart != b.bucketStart)
                 return a.bucketStart < b.bucketStart;
@@ -190,7 +182,7 @@ Result<QList<BreakdownRow>> Aggregator::breakdown(const EventFilter &filter,
     const Result<QList<BucketStats>> images = perImage(filter, range);
     if (!images)
         return Error{images.error()};
-    const QHash<int, ImageInfo> infos = imagesById();
+    const QHash<int, ImageInfo> infos = imagesById(m_store);
     QList<BreakdownRow> rows;
     qint64 all = 0;
     for (const BucketStats &b : *images) {
@@ -222,7 +214,7 @@ Result<QList<IncidentStats>> Aggregator::incidents(const EventFilter &filter,
     const Result<QList<Incident>> stored = m_store.incidents(filter, range);
     if (!stored)
         return Error{stored.error()};
-    const QHash<int, ImageInfo> infos = imagesById();
+    const QHash<int, ImageInfo> infos = imagesById(m_store);
     QList<IncidentStats> list;
     for (const Incident &incident : *stored) {
         if (!range.contains(incident.start))
@@ -244,7 +236,7 @@ Result<QList<CompareRow>> Aggregator::compare(const EventFilter &filter,
     const Result<QList<IncidentStats>> incidentList = incidents(filter, range);
     if (!incidentList)
         return Error{incidentList.error()};
-    const QHash<int, ImageInfo> infos = imagesById();
+    const QHash<int, ImageInfo> infos = imagesById(m_store);
 
     QList<CompareRow> rows;
     for (const BucketStats &b : *images) {

@@ -2,7 +2,6 @@
 
 #include "HistoryStore.h"
 
-#include <QHash>
 #include <QList>
 
 namespace pw {
@@ -101,8 +100,6 @@ private:
     // not per image), from rollups where whole hours/days allow, raw events elsewhere.
     Status collect(const AggregateQuery &query, bool perImage,
                    const std::function<BucketStats &(int imageId, qint64 bucket)> &bucketFor) const;
-
-    QHash<int, ImageInfo> imagesById() const;
 
     const HistoryStore &m_store;
 };

@@ -27,11 +27,6 @@ public:
 
     void add(int imageId, const PullEvent &event);
     const QHash<Key, RollupRow> &rows() const { return m_rows; }
-    void clear()
-    {
-        m_rows.clear();
-        m_current.clear();
-    }
 
     // Adds b's counts and histograms into a (same key).
     static void mergeInto(RollupRow &a, const RollupRow &b);

@@ -22,4 +22,12 @@ QList<int> selectImages(const QList<ImageInfo> &images, const EventFilter &filte
     return ids;
 }
 
+QHash<int, ImageInfo> imagesById(const HistoryStore &store)
+{
+    QHash<int, ImageInfo> infos;
+    for (const ImageInfo &info : store.images())
+        infos.insert(info.id, info);
+    return infos;
+}
+
 } // namespace pw

@@ -5,6 +5,7 @@
 #include "PullEvent.h"
 #include "Result.h"
 
+#include <QHash>
 #include <QList>
 #include <QStringList>
 
@@ -37,12 +38,6 @@ struct EventFilter
     // Event-level refinements (raw events only; rollups ignore them).
     std::optional<bool> ok;
     std::optional<Category> category;
-
-    bool isAll() const
-    {
-        return images.isEmpty() && registries.isEmpty() && groups.isEmpty() && !source && !ok &&
-               !category;
-    }
 };
 
 // The image dimension: one row per canonical reference.
@@ -150,5 +145,7 @@ public:
 
 // The image ids a filter selects (empty filter lists select every image).
 QList<int> selectImages(const QList<ImageInfo> &images, const EventFilter &filter);
+// The store's images by id, to name the ids aggregation works with.
+QHash<int, ImageInfo> imagesById(const HistoryStore &store);
 
 } // namespace pw

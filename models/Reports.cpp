@@ -3,8 +3,6 @@
 #include "Aggregator.h"
 #include "CsvWriter.h"
 
-#include <QHash>
-
 namespace pw {
 
 namespace {
@@ -85,21 +83,13 @@ Result<qint64> writeEvents(const HistoryStore &store, const ReportRequest &r, Cs
     return rows;
 }
 
-QHash<int, ImageInfo> imageInfos(const HistoryStore &store)
-{
-    QHash<int, ImageInfo> infos;
-    for (const ImageInfo &info : store.images())
-        infos.insert(info.id, info);
-    return infos;
-}
-
 Result<qint64> writeAvailability(const HistoryStore &store, const ReportRequest &r, CsvWriter &csv)
 {
     const Result<QList<BucketStats>> buckets =
         Aggregator(store).availability(AggregateQuery{r.filter, r.range, r.bucketMs});
     if (!buckets)
         return Error{buckets.error()};
-    const QHash<int, ImageInfo> infos = imageInfos(store);
+    const QHash<int, ImageInfo> infos = imagesById(store);
     csv.addHeader({"bucket_start", "bucket_end", "image", "group", "label", "total", "ok", "failed",
                    "availability_pct", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"});
     for (const BucketStats &b : *buckets) {

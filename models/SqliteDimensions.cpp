@@ -27,8 +27,7 @@ SqliteDimensions::SqliteDimensions(sqlite3 *db, sqlite3 *reader, QString path)
 
 Error SqliteDimensions::sqlError(sqlite3 *db, const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
-                 QString::fromUtf8(sqlite3_errmsg(db))};
+    return sqliteError(db, m_path, what);
 }
 
 int SqliteDimensions::maxId(const char *table) const

@@ -28,8 +28,7 @@ SqliteEventReader::SqliteEventReader(sqlite3 *db, QString path, const SqliteDime
 
 Error SqliteEventReader::sqlError(const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
-                 QString::fromUtf8(sqlite3_errmsg(m_db))};
+    return sqliteError(m_db, m_path, what);
 }
 
 QString SqliteEventReader::imageFilterSql(const EventFilter &filter, bool *none) const

@@ -116,8 +116,7 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
 
 Error SqliteHistoryStore::sqlError(const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
-                 QString::fromUtf8(sqlite3_errmsg(m_db))};
+    return sqliteError(m_db, m_path, what);
 }
 
 Status SqliteHistoryStore::exec(const char *sql) const

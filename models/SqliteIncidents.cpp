@@ -24,8 +24,7 @@ SqliteIncidents::SqliteIncidents(sqlite3 *db, QString path) : m_db(db), m_path(s
 
 Error SqliteIncidents::sqlError(const QString &what) const
 {
-    return Error{m_path + QStringLiteral(": ") + what + QStringLiteral(": ") +
-                 QString::fromUtf8(sqlite3_errmsg(m_db))};
+    return sqliteError(m_db, m_path, what);
 }
 
 Status SqliteIncidents::prepare()

@@ -1,11 +1,20 @@
 #pragma once
 
+#include "Result.h"
+
 #include <QByteArray>
 #include <QString>
 
 #include <sqlite3.h>
 
 namespace pw {
+
+// "PATH: what: SQLite's message" for a failure on the connection.
+inline Error sqliteError(sqlite3 *db, const QString &path, const QString &what)
+{
+    return Error{path + QStringLiteral(": ") + what + QStringLiteral(": ") +
+                 QString::fromUtf8(sqlite3_errmsg(db))};
+}
 
 // A prepared statement owned by RAII. Text is bound and read as UTF-8.
 class SqliteStatement
@@ -14,7 +23,7 @@ public:
     SqliteStatement() = default;
     SqliteStatement(sqlite3 *db, const char *sql)
     {
-        m_rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
+        sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
     }
     SqliteStatement(const SqliteStatement &) = delete;
     SqliteStatement &operator=(const SqliteStatement &) = delete;
@@ -27,7 +36,6 @@ public:
     ~SqliteStatement() { sqlite3_finalize(m_stmt); }
 
     bool isValid() const { return m_stmt != nullptr; }
-    int prepareCode() const { return m_rc; }
 
     void bind(int i, qint64 v) { sqlite3_bind_int64(m_stmt, i, v); }
     void bindNull(int i) { sqlite3_bind_null(m_stmt, i); }
@@ -85,14 +93,9 @@ public:
     int blobSize(int c) const { return sqlite3_column_bytes(m_stmt, c); }
 
 private:
-    void swap(SqliteStatement &other) noexcept
-    {
-        std::swap(m_stmt, other.m_stmt);
-        std::swap(m_rc, other.m_rc);
-    }
+    void swap(SqliteStatement &other) noexcept { std::swap(m_stmt, other.m_stmt); }
 
     sqlite3_stmt *m_stmt = nullptr;
-    int m_rc = SQLITE_OK;
 };
 
 } // namespace pw

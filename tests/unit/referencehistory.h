@@ -5,6 +5,7 @@
 
 #include "HistoryStore.h"
 #include "PullEvent.h"
+#include "SqliteHistoryStore.h"
 
 #include <QHash>
 #include <QList>
@@ -16,11 +17,41 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <tuple>
 
 namespace reference {
 
 using namespace pw;
+
+// Opens a history for a test; null (with the reason logged) when it cannot.
+inline std::unique_ptr<SqliteHistoryStore> openStore(const QString &path)
+{
+    auto result = SqliteHistoryStore::open(path);
+    if (!result) {
+        qWarning("%s", qPrintable(result.error()));
+        return nullptr;
+    }
+    return std::move(*result);
+}
+
+// Whether an event passes a filter, decided without the store (groups: image -> group).
+inline bool matches(const EventFilter &f, const PullEvent &e, const QHash<QString, QString> &groups)
+{
+    if (!f.images.isEmpty() && !f.images.contains(e.image))
+        return false;
+    if (!f.registries.isEmpty() && !f.registries.contains(e.registry))
+        return false;
+    if (!f.groups.isEmpty() && !f.groups.contains(groups.value(e.image)))
+        return false;
+    if (f.source && *f.source != e.source)
+        return false;
+    if (f.ok && *f.ok != e.ok)
+        return false;
+    if (f.category && *f.category != e.category)
+        return false;
+    return true;
+}
 
 inline constexpr qint64 Second = 1000;
 inline constexpr qint64 Minute = 60 * Second;

@@ -25,16 +25,6 @@ const QString ImageA = u"docker.io/library/busybox:latest"_s;
 const QString ImageB = u"ghcr.io/example/keystone-tools:latest"_s;
 const QString ImageC = u"nixery.dev/shell/awscli2/openstackclient/jq/busybox"_s;
 
-std::unique_ptr<SqliteHistoryStore> openStore(const QString &path)
-{
-    auto result = SqliteHistoryStore::open(path);
-    if (!result) {
-        qWarning("%s", qPrintable(result.error()));
-        return nullptr;
-    }
-    return std::move(*result);
-}
-
 // A store in its own temporary folder.
 struct Fixture
 {
@@ -59,23 +49,6 @@ template<class T> T valueOf(Result<T> result)
         return T();
     }
     return std::move(*result);
-}
-
-bool matches(const EventFilter &f, const PullEvent &e, const QHash<QString, QString> &groups)
-{
-    if (!f.images.isEmpty() && !f.images.contains(e.image))
-        return false;
-    if (!f.registries.isEmpty() && !f.registries.contains(e.registry))
-        return false;
-    if (!f.groups.isEmpty() && !f.groups.contains(groups.value(e.image)))
-        return false;
-    if (f.source && *f.source != e.source)
-        return false;
-    if (f.ok && *f.ok != e.ok)
-        return false;
-    if (f.category && *f.category != e.category)
-        return false;
-    return true;
 }
 
 QString countsMismatch(const BucketStats &got, const Counts &want)

@@ -1,9 +1,11 @@
 #include "CsvWriter.h"
+#include "csvparse.h"
 
 #include <QBuffer>
 #include <QFile>
 #include <QRandomGenerator>
 #include <QStringDecoder>
+
 #include <QTest>
 
 #include <algorithm>
@@ -55,65 +57,6 @@ void addText(CsvWriter &writer, const QString &text, Input input)
         writer.addUtf8(text.toUtf8());
     else
         writer.addText(text);
-}
-
-// A strict RFC 4180 reader: fails on bare quotes, bare CR/LF outside quotes, a missing final CRLF
-// or invalid UTF-8, so it also checks the writer's quoting decisions.
-std::optional<QList<QStringList>> parseCsv(const QByteArray &data, QString *error)
-{
-    QList<QStringList> rows;
-    QStringList row;
-    QByteArray field;
-    qsizetype i = 0;
-    const qsizetype n = data.size();
-    const auto failAt = [&](const char *what) {
-        *error = u"offset %1: %2"_s.arg(i).arg(QLatin1StringView(what));
-        return std::nullopt;
-    };
-    while (i < n) {
-        field.clear();
-        if (data[i] == '"') {
-            ++i;
-            for (;;) {
-                if (i == n)
-                    return failAt("unterminated quoted field");
-                if (data[i] == '"') {
-                    if (i + 1 < n && data[i + 1] == '"') {
-                        field += '"';
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    break;
-                }
-                field += data[i++];
-            }
-        } else {
-            while (i < n && data[i] != ',' && data[i] != '\r') {
-                if (data[i] == '"' || data[i] == '\n')
-                    return failAt("quote or LF in an unquoted field");
-                field += data[i++];
-            }
-        }
-        QStringDecoder decoder(QStringDecoder::Utf8);
-        row.append(decoder.decode(field));
-        if (decoder.hasError())
-            return failAt("invalid UTF-8");
-        if (i < n && data[i] == ',') {
-            ++i;
-            continue;
-        }
-        if (i + 1 < n && data[i] == '\r' && data[i + 1] == '\n') {
-            i += 2;
-            rows.append(row);
-            row.clear();
-            continue;
-        }
-        return failAt("field not followed by a comma or CRLF");
-    }
-    if (!row.isEmpty())
-        return failAt("last row without CRLF");
-    return rows;
 }
 
 // What a text cell reads as after the round trip: lone surrogates become U+FFFD and formulas get

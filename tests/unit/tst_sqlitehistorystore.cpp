@@ -31,16 +31,6 @@ const QString ImageD = u"localhost:5000/tools:1"_s;
 // Wide enough for every fixture, small enough that event ids stay in range.
 const TimeRange Everything{T0 - 4000 * Day, T0 + 400 * Day};
 
-std::unique_ptr<SqliteHistoryStore> openStore(const QString &path)
-{
-    auto result = SqliteHistoryStore::open(path);
-    if (!result) {
-        qWarning("%s", qPrintable(result.error()));
-        return nullptr;
-    }
-    return std::move(*result);
-}
-
 QList<PullEvent> scanAll(const HistoryStore &store, const EventFilter &filter = {},
                          const TimeRange &range = Everything)
 {
@@ -238,23 +228,6 @@ QList<IncidentRef> parseIncidents(const QString &text)
     }
     std::sort(list.begin(), list.end(), incidentOrder);
     return list;
-}
-
-bool matches(const EventFilter &f, const PullEvent &e, const QHash<QString, QString> &groups)
-{
-    if (!f.images.isEmpty() && !f.images.contains(e.image))
-        return false;
-    if (!f.registries.isEmpty() && !f.registries.contains(e.registry))
-        return false;
-    if (!f.groups.isEmpty() && !f.groups.contains(groups.value(e.image)))
-        return false;
-    if (f.source && *f.source != e.source)
-        return false;
-    if (f.ok && *f.ok != e.ok)
-        return false;
-    if (f.category && *f.category != e.category)
-        return false;
-    return true;
 }
 
 QList<QList<PullEvent>> chunks(const QList<PullEvent> &events, qsizetype size)
