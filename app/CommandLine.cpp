@@ -1,4 +1,5 @@
 #include "CommandLine.h"
+#include "CommandLineSupport.h"
 
 #include "Config.h"
 #include "DemoHistory.h"
@@ -22,54 +23,6 @@
 namespace pw::cli {
 
 namespace {
-const QCommandLineOption ConfigOption(QStringLiteral("config"),
-                                      QStringLiteral("Config file (JSON)."),
-                                      QStringLiteral("FILE"));
-const QCommandLineOption DbOption(QStringLiteral("db"), QStringLiteral("History file (SQLite)."),
-                                  QStringLiteral("PATH"));
-
-void say(const QString &line)
-{
-    std::fputs(line.toUtf8().constData(), stderr);
-    std::fputc('\n', stderr);
-}
-
-int fail(const QString &message)
-{
-    say(QStringLiteral("pullwatch: ") + message);
-    return UsageError;
-}
-
-bool stderrIsTerminal()
-{
-    return isatty(fileno(stderr)) != 0;
-}
-
-// Parses the arguments of one subcommand, global options included (accepted anywhere).
-bool parse(QCommandLineParser &parser, const QStringList &arguments,
-           const QList<QCommandLineOption> &options, QString *error)
-{
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    parser.addOption(ConfigOption);
-    parser.addOption(DbOption);
-    parser.addOptions(options);
-    if (!parser.parse(arguments)) {
-        *error = parser.errorText();
-        return false;
-    }
-    return true;
-}
-
-Result<Config> loadConfig(const QCommandLineParser &parser)
-{
-    return Config::loadOrDefault(parser.value(ConfigOption));
-}
-
-QString dbPath(const QCommandLineParser &parser)
-{
-    return parser.isSet(DbOption) ? parser.value(DbOption) : SqliteHistoryStore::defaultPath();
-}
-
 int runDemo(const QStringList &arguments)
 {
     const QCommandLineOption events(QStringLiteral("events"),
@@ -293,11 +246,8 @@ int runRef(const QStringList &arguments)
             allValid = false;
             line["error"] = ref.error().toStdString();
         }
-        std::fputs(
-            (line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n').c_str(),
-            stdout);
+        printJsonLine(line);
     }
-    std::fflush(stdout);
     return allValid ? Success : CheckFailed;
 }
 
@@ -306,6 +256,9 @@ void printUsage()
     say(QStringLiteral(
         "usage: pullwatch [--config FILE] [--db PATH]            open the dashboard\n"
         "       pullwatch ref REF...                             parse and normalize references\n"
+        "       pullwatch probe [--deep] [--timeout S] [--insecure] [--no-store] REF...\n"
+        "                                                        probe registries now\n"
+        "       pullwatch serve                                  probe on schedule until stopped\n"
         "       pullwatch demo --events N --db PATH              write a synthetic history\n"
         "       pullwatch export --report events|availability|breakdown|compare\n"
         "                 [--from T] [--to T] [--bucket 1h|1d] [--image REF] [--group G] "
@@ -356,6 +309,10 @@ int run(const QStringList &arguments)
         return runRef(arguments);
     if (command == QLatin1StringView("export"))
         return runExport(arguments);
+    if (command == QLatin1StringView("probe"))
+        return runProbe(arguments);
+    if (command == QLatin1StringView("serve"))
+        return runServe(arguments);
     if (command == QLatin1StringView("help")) {
         printUsage();
         return Success;

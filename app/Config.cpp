@@ -1,5 +1,7 @@
 #include "Config.h"
 
+#include "registry/ImageReference.h"
+
 #include "Category.h"
 #include "JsonPositions.h"
 #include "TimeFormat.h"
@@ -315,8 +317,15 @@ private:
         image.ref = string(n, "ref", NonEmpty);
         if (!failed() && hasSpace(image.ref))
             reject(n, "ref", u"must be an image reference without spaces"_s);
+        if (!failed()) {
+            const Result<ImageReference> parsed = ImageReference::parse(image.ref);
+            if (parsed)
+                image.canonical = parsed->canonical();
+            else
+                failValue(n, "ref", parsed.error());
+        }
         for (qsizetype i = 0; i < config.images.size() && !failed(); ++i) {
-            if (config.images[i].ref == image.ref)
+            if (config.images[i].canonical == image.canonical)
                 failValue(n, "ref",
                           u"duplicate image \"%1\" (first listed at %2)"_s.arg(
                               image.ref, earlier(n, i, "ref")));
@@ -473,7 +482,9 @@ Result<Config> Config::loadOrDefault(const QString &explicitPath)
 const ImageConfig *Config::image(const QString &ref) const
 {
     const auto it = std::find_if(images.cbegin(), images.cend(),
-                                 [&](const ImageConfig &image) { return image.ref == ref; });
+                                 [&](const ImageConfig &image) {
+                                     return image.ref == ref || image.canonical == ref;
+                                 });
     return it == images.cend() ? nullptr : &*it;
 }
 

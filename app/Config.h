@@ -25,7 +25,8 @@ struct RegistryConfig
 // An image to probe on a schedule.
 struct ImageConfig
 {
-    QString ref;
+    QString ref;       // as written in the config
+    QString canonical; // ref normalized (ImageReference::canonical), how the history names it
     QString group; // images of one group are compared side by side
     QString label; // names the side within its group
     qint64 intervalMs = 5 * 60 * 1000;
@@ -84,7 +85,7 @@ struct Config
     // otherwise load(explicitPath), where a missing file is an error.
     static Result<Config> loadOrDefault(const QString &explicitPath);
 
-    // The first image with exactly this ref, or nullptr.
+    // The first image with exactly this ref or canonical reference, or nullptr.
     const ImageConfig *image(const QString &ref) const;
 
     friend bool operator==(const Config &, const Config &) = default;

@@ -13,9 +13,16 @@ namespace pw {
 // Credentials for one registry. The secret must never reach a log, a message or the database.
 struct Credential
 {
-    QString username;             // for an identity token: the auths entry's, if any
-    QString secret;               // password or identity token
-    bool isIdentityToken = false; // Docker "identitytoken" / helper Username "<token>"
+    enum class Kind
+    {
+        Password,      // user name and password: Basic auth, or Basic to a token endpoint
+        IdentityToken, // Docker "identitytoken" / helper Username "<token>": an OAuth refresh token
+        RegistryToken, // pullwatch config auth type "token": sent as is as the Bearer token
+    };
+
+    QString username; // for an identity token: the auths entry's, if any
+    QString secret;   // password or token
+    Kind kind = Kind::Password;
 };
 
 // Reads Docker's client credentials (DESIGN.md "Registry probe"): `config.json` in the Docker
@@ -45,7 +52,7 @@ public:
 
     // Credentials named by pullwatch's own config: "none" → nullopt; "basic" → username (or the
     // variable usernameEnv) and the password in passwordEnv; "token" → the token in passwordEnv,
-    // marked as an identity token. A named variable that is unset or empty is an error naming
+    // sent to the registry as its Bearer token. A named variable that is unset or empty is an error naming
     // the variable.
     static Result<std::optional<Credential>> fromConfig(const RegistryConfig &registry,
                                                         const QProcessEnvironment &env);

@@ -159,7 +159,7 @@ void TestCredentials::dockerConfig()
         return;
     QCOMPARE((*result)->username, username);
     QCOMPARE((*result)->secret, secret);
-    QCOMPARE((*result)->isIdentityToken, identityToken);
+    QCOMPARE((*result)->kind == Credential::Kind::IdentityToken, identityToken);
 }
 
 void TestCredentials::dockerConfigErrors_data()
@@ -292,7 +292,7 @@ void TestCredentials::helpers()
         return;
     QCOMPARE((*result)->username, username);
     QCOMPARE((*result)->secret, secret);
-    QCOMPARE((*result)->isIdentityToken, identityToken);
+    QCOMPARE((*result)->kind == Credential::Kind::IdentityToken, identityToken);
 }
 
 void TestCredentials::helperTimeout()
@@ -346,7 +346,7 @@ void TestCredentials::fromConfig_data()
         << u"basic"_s << QString() << u"REG_USER"_s << u"REG_PASS"_s << true << true
         << u"robot$ci"_s << Secret << false;
     QTest::newRow("token") << u"token"_s << QString() << QString() << u"REG_TOKEN"_s << true << true
-                           << QString() << Token << true;
+                           << QString() << Token << false;
     QTest::newRow("password variable unset")
         << u"basic"_s << u"ci"_s << QString() << u"UNSET_PASS"_s << false << false
         << u"environment variable UNSET_PASS is not set"_s << QString() << false;
@@ -398,7 +398,8 @@ void TestCredentials::fromConfig()
         return;
     QCOMPARE((*result)->username, expectedUser);
     QCOMPARE((*result)->secret, expectedSecret);
-    QCOMPARE((*result)->isIdentityToken, identityToken);
+    QCOMPARE((*result)->kind == Credential::Kind::IdentityToken, identityToken);
+    QCOMPARE((*result)->kind == Credential::Kind::RegistryToken, authType == u"token"_s);
 }
 
 void TestCredentials::defaultConfigDir()

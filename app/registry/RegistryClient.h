@@ -1,0 +1,77 @@
+#pragma once
+
+#include "Config.h"
+#include "registry/Credentials.h"
+#include "registry/HttpClient.h"
+#include "registry/ImageProbe.h"
+#include "registry/RegistryAuth.h"
+
+#include <QHash>
+#include <QObject>
+#include <QQueue>
+
+namespace pw {
+
+// Probes images (ImageProbe) with at most maxPerHost probes per registry at once; the rest
+// wait in arrival order. Remembers which registries rate-limit (429) and until when to leave
+// them alone, for the scheduler.
+class RegistryClient : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 DefaultTimeoutMs = 30'000;
+    // Nixery builds an image on the first request for it: minutes, not seconds.
+    static constexpr qint64 NixeryTimeoutMs = 300'000;
+    static constexpr int DefaultMaxPerHost = 6; // also QNetworkAccessManager's HTTP/1.1 limit
+    static constexpr qint64 MinBackoffMs = 30'000;
+    static constexpr qint64 MaxBackoffMs = 30 * 60'000;
+
+    RegistryClient(QList<RegistryConfig> registries, CredentialStore docker,
+                   QProcessEnvironment env = QProcessEnvironment::systemEnvironment(),
+                   QObject *parent = nullptr);
+
+    void setMaxPerHost(int limit) { m_maxPerHost = std::max(1, limit); }
+    // Every registry is reached over plain HTTP (`probe --insecure`).
+    void setInsecure(bool insecure) { m_insecure = insecure; }
+
+    // options.timeoutMs 0 picks the default for the registry. done runs on this thread once.
+    void probe(const ImageReference &reference, ProbeOptions options, ImageProbe::Done done);
+
+    // Probes started and not finished, per registry and in all.
+    int running(const QString &registry) const { return m_running.value(registry); }
+    int busy() const;
+
+    // While a registry is backing off after 429s: until when (epoch ms), else 0.
+    qint64 backoffUntilMs(const QString &registry) const;
+
+    static qint64 defaultTimeoutMs(const ImageReference &reference);
+    // https://registry-1.docker.io for docker.io; http:// for insecure and loopback registries.
+    QUrl apiBase(const QString &registry) const;
+    static bool isLoopback(const QString &registry);
+
+private:
+    struct Queued
+    {
+        ImageReference reference;
+        ProbeOptions options;
+        ImageProbe::Done done;
+    };
+    void startNext(const QString &registry);
+    void noteResult(const ProbeResult &result);
+
+    HttpClient m_http;
+    QList<RegistryConfig> m_registries;
+    RegistryAuth m_auth;
+    int m_maxPerHost = DefaultMaxPerHost;
+    bool m_insecure = false;
+    QHash<QString, int> m_running;
+    QHash<QString, QQueue<Queued>> m_waiting;
+    struct Backoff
+    {
+        qint64 untilMs = 0;
+        int strikes = 0;
+    };
+    QHash<QString, Backoff> m_backoff;
+};
+
+} // namespace pw
