@@ -481,10 +481,9 @@ Result<Config> Config::loadOrDefault(const QString &explicitPath)
 
 const ImageConfig *Config::image(const QString &ref) const
 {
-    const auto it = std::find_if(images.cbegin(), images.cend(),
-                                 [&](const ImageConfig &image) {
-                                     return image.ref == ref || image.canonical == ref;
-                                 });
+    const auto it = std::find_if(images.cbegin(), images.cend(), [&](const ImageConfig &image) {
+        return image.ref == ref || image.canonical == ref;
+    });
     return it == images.cend() ? nullptr : &*it;
 }
 

@@ -27,8 +27,8 @@ struct ImageConfig
 {
     QString ref;       // as written in the config
     QString canonical; // ref normalized (ImageReference::canonical), how the history names it
-    QString group; // images of one group are compared side by side
-    QString label; // names the side within its group
+    QString group;     // images of one group are compared side by side
+    QString label;     // names the side within its group
     qint64 intervalMs = 5 * 60 * 1000;
     bool deep = false;
     QString platform = QStringLiteral("linux/amd64");

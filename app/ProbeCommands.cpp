@@ -111,8 +111,8 @@ private:
 
 QString logLine(const ProbeResult &result)
 {
-    QString line = TimeFormat::toIso8601(result.startedAtMs) + u' ' +
-                   result.reference.canonical() + u' ';
+    QString line =
+        TimeFormat::toIso8601(result.startedAtMs) + u' ' + result.reference.canonical() + u' ';
     if (result.ok)
         line += u"ok %1 ms %2%3"_s.arg(result.latencyMs)
                     .arg(result.digest.left(19), result.cold ? u" (cold)"_s : QString());
@@ -142,8 +142,9 @@ int runProbe(const QStringList &arguments)
         bool ok = false;
         const double seconds = parser.value(timeout).toDouble(&ok);
         if (!ok || !(seconds > 0) || seconds > 86400)
-            return fail(u"probe: --timeout must be a number of seconds between 0 and 86400, got \"%1\""_s
-                            .arg(parser.value(timeout)));
+            return fail(
+                u"probe: --timeout must be a number of seconds between 0 and 86400, got \"%1\""_s
+                    .arg(parser.value(timeout)));
         timeoutMs = std::max<qint64>(1, static_cast<qint64>(seconds * 1000));
     }
     QList<ImageReference> references;
@@ -177,7 +178,8 @@ int runProbe(const QStringList &arguments)
     QString storeError;
     QEventLoop loop;
     for (qsizetype i = 0; i < references.size(); ++i) {
-        client.probe(references[i], optionsFor(*config, references[i], parser.isSet(deep), timeoutMs),
+        client.probe(references[i],
+                     optionsFor(*config, references[i], parser.isSet(deep), timeoutMs),
                      [&, i](ProbeResult result) {
                          recorder.markCold(result);
                          if (Status stored = recorder.record(result); !stored)
@@ -256,8 +258,9 @@ int runServe(const QStringList &arguments)
     QObject::connect(&termination, &TerminationSignals::received, &loop, [&](int signal) {
         if (grace.isActive())
             return;
-        say(u"pullwatch: serve: %1, stopping (%2 probes running)"_s.arg(
-            signal == SIGINT ? u"interrupted"_s : u"terminated"_s).arg(scheduler.running()));
+        say(u"pullwatch: serve: %1, stopping (%2 probes running)"_s
+                .arg(signal == SIGINT ? u"interrupted"_s : u"terminated"_s)
+                .arg(scheduler.running()));
         grace.start(GraceMs);
         scheduler.stop();
     });

@@ -11,10 +11,7 @@ QString digestKey(const QString &image)
 }
 } // namespace
 
-ProbeRecorder::ProbeRecorder(HistoryStore *store)
-    : m_store(store)
-{
-}
+ProbeRecorder::ProbeRecorder(HistoryStore *store) : m_store(store) {}
 
 Status ProbeRecorder::syncImages(const Config &config)
 {
@@ -37,7 +34,8 @@ void ProbeRecorder::markCold(ProbeResult &result)
     const QString image = result.reference.canonical();
     auto last = m_lastDigest.find(image);
     if (last == m_lastDigest.end())
-        last = m_lastDigest.insert(image, m_store ? m_store->metadata(digestKey(image)) : QString());
+        last =
+            m_lastDigest.insert(image, m_store ? m_store->metadata(digestKey(image)) : QString());
     result.cold = *last != result.digest;
     *last = result.digest;
 }

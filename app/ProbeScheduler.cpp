@@ -8,9 +8,7 @@ namespace pw {
 
 ProbeScheduler::ProbeScheduler(QList<ImageConfig> images, RegistryClient *client, int maxPerHost,
                                QObject *parent)
-    : QObject(parent)
-    , m_client(client)
-    , m_maxPerHost(std::max(1, maxPerHost))
+    : QObject(parent), m_client(client), m_maxPerHost(std::max(1, maxPerHost))
 {
     for (ImageConfig &image : images) {
         Result<ImageReference> reference = ImageReference::parse(image.ref);

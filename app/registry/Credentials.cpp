@@ -76,9 +76,11 @@ Lookup parseAuthEntry(const QJsonValue &value, const QString &where)
     }
 
     if (const QString token = entry.value("identitytoken"_L1).toString(); !token.isEmpty())
-        return std::optional<Credential>(Credential{username, token, Credential::Kind::IdentityToken});
+        return std::optional<Credential>(
+            Credential{username, token, Credential::Kind::IdentityToken});
     if (!password.isEmpty())
-        return std::optional<Credential>(Credential{username, password, Credential::Kind::Password});
+        return std::optional<Credential>(
+            Credential{username, password, Credential::Kind::Password});
     return std::optional<Credential>{};
 }
 
@@ -230,7 +232,8 @@ Result<std::optional<Credential>> CredentialStore::runHelper(const QString &help
     if (secret.isEmpty())
         return std::optional<Credential>{};
     if (username == u"<token>")
-        return std::optional<Credential>(Credential{QString(), secret, Credential::Kind::IdentityToken});
+        return std::optional<Credential>(
+            Credential{QString(), secret, Credential::Kind::IdentityToken});
     return std::optional<Credential>(Credential{username, secret, Credential::Kind::Password});
 }
 
@@ -252,13 +255,15 @@ Result<std::optional<Credential>> CredentialStore::fromConfig(const RegistryConf
         auto password = requiredVariable(env, registry.passwordEnv, context + u" password"_s);
         if (!password)
             return Error{password.error()};
-        return std::optional<Credential>(Credential{username, *password, Credential::Kind::Password});
+        return std::optional<Credential>(
+            Credential{username, *password, Credential::Kind::Password});
     }
     if (registry.authType == u"token") {
         auto token = requiredVariable(env, registry.passwordEnv, context + u" token"_s);
         if (!token)
             return Error{token.error()};
-        return std::optional<Credential>(Credential{QString(), *token, Credential::Kind::RegistryToken});
+        return std::optional<Credential>(
+            Credential{QString(), *token, Credential::Kind::RegistryToken});
     }
     return Error{context + u": unknown auth type \""_s + registry.authType + u'"'};
 }

@@ -52,8 +52,8 @@ public:
 
     // Credentials named by pullwatch's own config: "none" → nullopt; "basic" → username (or the
     // variable usernameEnv) and the password in passwordEnv; "token" → the token in passwordEnv,
-    // sent to the registry as its Bearer token. A named variable that is unset or empty is an error naming
-    // the variable.
+    // sent to the registry as its Bearer token. A named variable that is unset or empty is an error
+    // naming the variable.
     static Result<std::optional<Credential>> fromConfig(const RegistryConfig &registry,
                                                         const QProcessEnvironment &env);
 

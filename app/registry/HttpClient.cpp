@@ -62,8 +62,7 @@ struct HttpClient::Exchange
 };
 
 HttpClient::HttpClient(QObject *parent)
-    : QObject(parent)
-    , m_network(new QNetworkAccessManager(this))
+    : QObject(parent), m_network(new QNetworkAccessManager(this))
 {
     // Redirects are followed by hand (see HttpRequest::authorization); Qt's own policy would
     // forward every header to the new host.
@@ -81,8 +80,7 @@ bool HttpClient::sameOrigin(const QUrl &a, const QUrl &b)
 
 QString HttpClient::displayUrl(const QUrl &url)
 {
-    return url.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo)
-        .toString();
+    return url.adjusted(QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
 }
 
 void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> done)
@@ -169,8 +167,8 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
             reply->abort();
         } else if (request.keepBody && response.bodyBytes > request.maxKeptBytes) {
             exchange->stopped = true;
-            exchange->stopReason = QStringLiteral("response larger than %1 bytes")
-                                       .arg(request.maxKeptBytes);
+            exchange->stopReason =
+                QStringLiteral("response larger than %1 bytes").arg(request.maxKeptBytes);
             reply->abort();
         }
     });
@@ -186,8 +184,8 @@ void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply
     HttpResponse &response = exchange->response;
     const HttpRequest &request = exchange->request;
     response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    response.reason =
-        QString::fromUtf8(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
+    response.reason = QString::fromUtf8(
+        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
     response.headers = reply->rawHeaderPairs();
     response.finalUrl = exchange->url;
     response.elapsedMs = exchange->clock.elapsed();
@@ -199,10 +197,11 @@ void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply
         const QUrl target = exchange->url.resolved(QUrl::fromEncoded(location));
         if (exchange->url.scheme() == u"https" && target.scheme() != u"https") {
             response.error = QNetworkReply::InsecureRedirectError;
-            response.errorString = QStringLiteral("refused to follow a redirect from https to ") +
-                                   displayUrl(target);
+            response.errorString =
+                QStringLiteral("refused to follow a redirect from https to ") + displayUrl(target);
             response.status = 0;
-        } else if (target.isValid() && (target.scheme() == u"http" || target.scheme() == u"https")) {
+        } else if (target.isValid() &&
+                   (target.scheme() == u"http" || target.scheme() == u"https")) {
             ++response.redirects;
             // RFC 9110 §15.4.4: a 303 is retrieved with GET (HEAD stays HEAD).
             if (response.status == 303 && exchange->method != "HEAD")

@@ -40,12 +40,12 @@ struct HttpResponse
     bool truncated = false; // byteLimit reached; the body is incomplete
     QString errorString;    // for error/timedOut: what went wrong, without URLs' queries
     QList<QNetworkReply::RawHeaderPair> headers;
-    QByteArray body;        // when keepBody
-    QByteArray bodySha256;  // hex digest of every body byte received
-    qint64 bodyBytes = 0;   // body bytes received
-    qint64 elapsedMs = 0;   // request start to end, redirects included
+    QByteArray body;         // when keepBody
+    QByteArray bodySha256;   // hex digest of every body byte received
+    qint64 bodyBytes = 0;    // body bytes received
+    qint64 elapsedMs = 0;    // request start to end, redirects included
     qint64 firstByteMs = -1; // request start to the first response of the last hop
-    QUrl finalUrl;          // after redirects
+    QUrl finalUrl;           // after redirects
     int redirects = 0;
 
     // Case-insensitive (HTTP header names are); the first value, or empty.

@@ -21,13 +21,10 @@ QString formatBytes(qint64 bytes)
 }
 } // namespace
 
-ImageProbe::ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference,
-                       QUrl apiBase, ProbeOptions options, Done done)
-    : m_http(http)
-    , m_auth(auth)
-    , m_apiBase(std::move(apiBase))
-    , m_options(std::move(options))
-    , m_done(std::move(done))
+ImageProbe::ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference, QUrl apiBase,
+                       ProbeOptions options, Done done)
+    : m_http(http), m_auth(auth), m_apiBase(std::move(apiBase)), m_options(std::move(options)),
+      m_done(std::move(done))
 {
     m_result.reference = std::move(reference);
 }
@@ -108,7 +105,8 @@ void ImageProbe::headManifest()
     request.method = "HEAD";
     request.url = url(u"/manifests/"_s + (ref.digest.isEmpty() ? ref.tag : ref.digest));
     request.headers = {{"Accept", manifestAcceptHeader()}};
-    registryRequest(request, [self = shared_from_this()](const HttpResponse &response) {
+    registryRequest(request, [self = shared_from_this(),
+                              head = request](const HttpResponse &response) {
         if (response.failed())
             return self->failTransport(response, u"manifest"_s, u"HEAD manifest"_s);
         if (response.status == 200) {
@@ -127,11 +125,11 @@ void ImageProbe::headManifest()
             return self->failHttp(response, u"manifest"_s, u"HEAD manifest"_s);
         // A HEAD error has no body; the GET's body names the registry's error code (a failed
         // GET does not count as a pull on Docker Hub).
-        HttpRequest get;
-        get.url = response.finalUrl;
-        get.headers = {{"Accept", manifestAcceptHeader()}};
-        self->registryRequest(get, [self, head = response](const HttpResponse &body) {
-            const HttpResponse &use = !body.failed() && body.status == head.status ? body : head;
+        HttpRequest get = head;
+        get.method = "GET";
+        self->registryRequest(get, [self, headResponse = response](const HttpResponse &body) {
+            const HttpResponse &use =
+                !body.failed() && body.status == headResponse.status ? body : headResponse;
             self->failHttp(use, u"manifest"_s, u"manifest"_s);
         });
     });
@@ -142,10 +140,10 @@ void ImageProbe::getManifest(const QString &reference, const QString &expectedDi
     HttpRequest request;
     request.url = url(u"/manifests/"_s + reference);
     request.headers = {{"Accept", manifestAcceptHeader()}};
-    registryRequest(request, [self = shared_from_this(), expectedDigest,
-                              top](const HttpResponse &response) {
-        self->onManifest(response, expectedDigest, top);
-    });
+    registryRequest(request,
+                    [self = shared_from_this(), expectedDigest, top](const HttpResponse &response) {
+                        self->onManifest(response, expectedDigest, top);
+                    });
 }
 
 void ImageProbe::onManifest(const HttpResponse &response, const QString &expectedDigest, bool top)
@@ -159,12 +157,13 @@ void ImageProbe::onManifest(const HttpResponse &response, const QString &expecte
     const QString header = QString::fromLatin1(response.header("Docker-Content-Digest"));
     if (!expectedDigest.isEmpty() && expectedDigest != actual)
         return fail(Category::Integrity, 200, u"manifest"_s,
-                    u"manifest verification failed: asked for %1, got content with digest %2"_s
-                        .arg(expectedDigest, actual));
+                    u"manifest verification failed: asked for %1, got content with digest %2"_s.arg(
+                        expectedDigest, actual));
     if (isSha256Digest(header) && header != actual)
-        return fail(Category::Integrity, 200, u"manifest"_s,
-                    u"manifest verification failed: Docker-Content-Digest says %1, content has %2"_s
-                        .arg(header, actual));
+        return fail(
+            Category::Integrity, 200, u"manifest"_s,
+            u"manifest verification failed: Docker-Content-Digest says %1, content has %2"_s.arg(
+                header, actual));
     if (top)
         m_result.digest = actual;
     if (!m_options.deep)
@@ -194,16 +193,16 @@ void ImageProbe::fetchBlob(qsizetype index)
 {
     if (index == m_blobs.size() || m_budgetReached) {
         const double seconds = std::max<qint64>(m_blobMs, 1) / 1000.0;
-        QString message = u"deep pull: %1 of %2 blobs, %3 in %4 ms (%5/s), first byte after %6 ms"_s
-                              .arg(index)
-                              .arg(m_blobs.size())
-                              .arg(formatBytes(m_blobBytes))
-                              .arg(m_blobMs)
-                              .arg(formatBytes(static_cast<qint64>(m_blobBytes / seconds)))
-                              .arg(m_result.firstByteMs);
+        QString message =
+            u"deep pull: %1 of %2 blobs, %3 in %4 ms (%5/s), first byte after %6 ms"_s.arg(index)
+                .arg(m_blobs.size())
+                .arg(formatBytes(m_blobBytes))
+                .arg(m_blobMs)
+                .arg(formatBytes(static_cast<qint64>(m_blobBytes / seconds)))
+                .arg(m_result.firstByteMs);
         if (m_budgetReached)
-            message += u"; stopped at the byte budget of %1"_s.arg(
-                formatBytes(m_options.byteBudget));
+            message +=
+                u"; stopped at the byte budget of %1"_s.arg(formatBytes(m_options.byteBudget));
         return succeed(message);
     }
     const Descriptor blob = m_blobs.at(index);
@@ -212,33 +211,34 @@ void ImageProbe::fetchBlob(qsizetype index)
     request.keepBody = false;
     request.byteLimit = m_options.byteBudget - m_blobBytes;
     const qint64 startedMs = m_clock.elapsed();
-    registryRequest(request, [self = shared_from_this(), blob, index,
-                              startedMs](const HttpResponse &response) {
-        const QString what = u"blob "_s + shortDigest(blob.digest);
-        if (response.failed())
-            return self->failTransport(response, u"blob"_s, what);
-        if (response.status != 200)
-            return self->failHttp(response, u"blob"_s, what);
-        if (self->m_result.firstByteMs < 0)
-            self->m_result.firstByteMs = startedMs + response.firstByteMs;
-        self->m_blobBytes += response.bodyBytes;
-        self->m_blobMs += response.elapsedMs;
-        if (response.truncated) {
-            self->m_budgetReached = true;
-            return self->fetchBlob(index + 1);
-        }
-        const QString actual = u"sha256:"_s + QString::fromLatin1(response.bodySha256);
-        if (actual != blob.digest)
-            return self->fail(Category::Integrity, 200, u"blob"_s,
-                              u"filesystem layer verification failed for digest %1 (content has %2)"_s
-                                  .arg(blob.digest, actual));
-        if (response.bodyBytes != blob.size)
-            return self->fail(Category::Integrity, 200, u"blob"_s,
-                              u"blob %1 is %2 bytes, its descriptor says %3"_s.arg(blob.digest)
-                                  .arg(response.bodyBytes)
-                                  .arg(blob.size));
-        self->fetchBlob(index + 1);
-    });
+    registryRequest(
+        request, [self = shared_from_this(), blob, index, startedMs](const HttpResponse &response) {
+            const QString what = u"blob "_s + shortDigest(blob.digest);
+            if (response.failed())
+                return self->failTransport(response, u"blob"_s, what);
+            if (response.status != 200)
+                return self->failHttp(response, u"blob"_s, what);
+            if (self->m_result.firstByteMs < 0)
+                self->m_result.firstByteMs = startedMs + response.firstByteMs;
+            self->m_blobBytes += response.bodyBytes;
+            self->m_blobMs += response.elapsedMs;
+            if (response.truncated) {
+                self->m_budgetReached = true;
+                return self->fetchBlob(index + 1);
+            }
+            const QString actual = u"sha256:"_s + QString::fromLatin1(response.bodySha256);
+            if (actual != blob.digest)
+                return self->fail(
+                    Category::Integrity, 200, u"blob"_s,
+                    u"filesystem layer verification failed for digest %1 (content has %2)"_s.arg(
+                        blob.digest, actual));
+            if (response.bodyBytes != blob.size)
+                return self->fail(Category::Integrity, 200, u"blob"_s,
+                                  u"blob %1 is %2 bytes, its descriptor says %3"_s.arg(blob.digest)
+                                      .arg(response.bodyBytes)
+                                      .arg(blob.size));
+            self->fetchBlob(index + 1);
+        });
 }
 
 void ImageProbe::succeed(QString message)
@@ -248,10 +248,7 @@ void ImageProbe::succeed(QString message)
     m_result.httpStatus = 200;
     m_result.step = m_options.deep ? u"deep"_s : u"head"_s;
     m_result.message = std::move(message);
-    m_result.latencyMs = m_clock.elapsed();
-    m_result.bytes = m_blobBytes;
-    if (m_done)
-        std::exchange(m_done, nullptr)(m_result);
+    finish();
 }
 
 void ImageProbe::fail(Category category, int httpStatus, const QString &step,
@@ -262,8 +259,21 @@ void ImageProbe::fail(Category category, int httpStatus, const QString &step,
     m_result.httpStatus = httpStatus;
     m_result.step = step;
     m_result.message = message;
+    finish();
+}
+
+void ImageProbe::finish()
+{
     m_result.latencyMs = m_clock.elapsed();
     m_result.bytes = m_blobBytes;
+    // The history keeps Docker Hub's pull allowance with the event that saw it.
+    if (m_result.ratelimitRemaining) {
+        QString allowance = u"ratelimit-remaining %1"_s.arg(*m_result.ratelimitRemaining);
+        if (m_result.ratelimitLimit)
+            allowance += u" of %1"_s.arg(*m_result.ratelimitLimit);
+        m_result.message =
+            m_result.message.isEmpty() ? allowance : m_result.message + u"; "_s + allowance;
+    }
     if (m_done)
         std::exchange(m_done, nullptr)(m_result);
 }
@@ -287,9 +297,9 @@ void ImageProbe::failHttp(const HttpResponse &response, const QString &step, con
 void ImageProbe::failTransport(const HttpResponse &response, const QString &step,
                                const QString &what)
 {
-    const QString why =
-        response.timedOut ? u"no response within %1 s"_s.arg(m_options.timeoutMs / 1000.0)
-                          : probe::describeTransport(response);
+    const QString why = response.timedOut
+                            ? u"no response within %1 s"_s.arg(m_options.timeoutMs / 1000.0)
+                            : probe::describeTransport(response);
     fail(probe::categoryForTransport(response), response.status, step,
          u"%1 %2: %3"_s.arg(what, HttpClient::displayUrl(response.finalUrl), why));
 }

@@ -17,9 +17,9 @@ class RegistryAuth;
 struct ProbeOptions
 {
     bool deep = false;
-    qint64 timeoutMs = 30'000; // the whole probe, token and blobs included
+    qint64 timeoutMs = 30'000;                        // the whole probe, token and blobs included
     QString platform = QStringLiteral("linux/amd64"); // picked from an index by a deep probe
-    qint64 byteBudget = 256LL << 20; // blob bytes a deep probe may download
+    qint64 byteBudget = 256LL << 20;                  // blob bytes a deep probe may download
 };
 
 // One probe of one image, as a chain of requests (DESIGN.md "Registry probe"):
@@ -56,6 +56,7 @@ private:
 
     void succeed(QString message = {});
     void fail(Category category, int httpStatus, const QString &step, const QString &message);
+    void finish();
     void failHttp(const HttpResponse &response, const QString &step, const QString &what);
     void failTransport(const HttpResponse &response, const QString &step, const QString &what);
 

@@ -66,11 +66,11 @@ Result<Manifest> Manifest::parse(const QByteArray &body, const QByteArray &conte
         manifest.mediaType == u"application/octet-stream"_s)
         manifest.mediaType = declared;
     if (manifest.mediaType.isEmpty()) // an OCI manifest without a mediaType field
-        manifest.mediaType = object.contains(u"manifests"_s) ? QString(OciIndex)
-                                                             : QString(OciManifest);
+        manifest.mediaType =
+            object.contains(u"manifests"_s) ? QString(OciIndex) : QString(OciManifest);
     else if (!declared.isEmpty() && declared != manifest.mediaType)
-        return Error{u"the manifest says it is %1 but was served as %2"_s.arg(declared,
-                                                                              manifest.mediaType)};
+        return Error{
+            u"the manifest says it is %1 but was served as %2"_s.arg(declared, manifest.mediaType)};
 
     if (manifest.mediaType == OciIndex || manifest.mediaType == DockerList) {
         manifest.kind = Kind::Index;

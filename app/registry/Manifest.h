@@ -36,9 +36,9 @@ struct Manifest
 
     Kind kind = Kind::Image;
     QString mediaType;
-    Descriptor config;             // Image
-    QList<Descriptor> layers;      // Image
-    QList<Descriptor> manifests;   // Index
+    Descriptor config;           // Image
+    QList<Descriptor> layers;    // Image
+    QList<Descriptor> manifests; // Index
 
     // contentType is the response's (parameters ignored); the body's own mediaType is used
     // when the header is missing or generic. Schema 1 and unknown types are errors.

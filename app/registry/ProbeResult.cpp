@@ -75,7 +75,7 @@ QString registryErrors(const QByteArray &body)
         const QString message = object.value(u"message"_s).toString();
         if (code.isEmpty() && message.isEmpty())
             continue;
-        parts.append(code.isEmpty() ? message
+        parts.append(code.isEmpty()      ? message
                      : message.isEmpty() ? code
                                          : code + u": "_s + message);
     }
@@ -149,9 +149,9 @@ QString describeTransport(const HttpResponse &response)
         return response.status > 0 ? u"connection closed mid-transfer (unexpected EOF)"_s
                                    : u"connection closed before a response (EOF)"_s;
     case QNetworkReply::ProtocolFailure:
-        return response.errorString.isEmpty() ? u"malformed HTTP response"_s
-                                              : u"malformed HTTP response: "_s +
-                                                    response.errorString;
+        return response.errorString.isEmpty()
+                   ? u"malformed HTTP response"_s
+                   : u"malformed HTTP response: "_s + response.errorString;
     default:
         return response.errorString;
     }

@@ -28,12 +28,9 @@ AuthAnswer failure(Category category, int status, QString message)
 
 RegistryAuth::RegistryAuth(HttpClient *http, QList<RegistryConfig> registries,
                            CredentialStore docker, QProcessEnvironment env)
-    : m_http(http)
-    , m_registries(std::move(registries))
-    , m_docker(std::move(docker))
-    , m_env(std::move(env))
-{
-}
+    : m_http(http), m_registries(std::move(registries)), m_docker(std::move(docker)),
+      m_env(std::move(env))
+{}
 
 const Result<std::optional<Credential>> &RegistryAuth::credential(const QString &registry)
 {
@@ -106,9 +103,10 @@ void RegistryAuth::answer(const QString &registry, const QString &repository,
         const bool sentBearer = sent.startsWith("Bearer ");
         if (sentBearer && bearer->bearerError() != BearerError::InvalidToken) {
             // A token we just got, or a valid one without access: private, or not there.
-            const QString why = bearer->bearerError() == BearerError::InsufficientScope
-                                    ? u"the token has no pull access: the repository does not exist or needs other credentials"_s
-                                    : u"the registry refused the token"_s;
+            const QString why =
+                bearer->bearerError() == BearerError::InsufficientScope
+                    ? u"the token has no pull access: the repository does not exist or needs other credentials"_s
+                    : u"the registry refused the token"_s;
             return done(failure(Category::Auth, response.status, u"%1 (%2)"_s.arg(said, why)));
         }
         m_tokens.drop(key);
@@ -124,9 +122,9 @@ void RegistryAuth::answer(const QString &registry, const QString &repository,
             return done(failure(Category::Auth, response.status,
                                 u"%1 (no credentials for %2)"_s.arg(said, registry)));
         if (sent.startsWith("Basic "))
-            return done(failure(Category::Auth, response.status,
-                                u"%1 (the registry refused the credentials for %2)"_s.arg(
-                                    said, registry)));
+            return done(
+                failure(Category::Auth, response.status,
+                        u"%1 (the registry refused the credentials for %2)"_s.arg(said, registry)));
         return done(AuthAnswer{basic(*credential), Category::None, 0, {}});
     }
     done(failure(Category::Auth, response.status,
@@ -179,12 +177,13 @@ void RegistryAuth::fetchToken(const TokenKey &key, const std::optional<Credentia
                              where + u": "_s + probe::describeTransport(response));
         } else if (response.status != 200) {
             const QString said = probe::registryErrors(response.body);
-            const Category category = response.status == 429 ? Category::RateLimit
+            const Category category = response.status == 429   ? Category::RateLimit
                                       : response.status >= 500 ? Category::ServerError
                                                                : Category::Auth;
             answer = failure(category, response.status,
-                             u"%1: HTTP %2%3"_s.arg(where).arg(response.status).arg(
-                                 said.isEmpty() ? QString() : u" "_s + said));
+                             u"%1: HTTP %2%3"_s.arg(where)
+                                 .arg(response.status)
+                                 .arg(said.isEmpty() ? QString() : u" "_s + said));
         } else {
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             Result<TokenResponse> token = parseTokenResponse(response.body, now);

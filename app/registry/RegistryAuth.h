@@ -2,9 +2,9 @@
 
 #include "Category.h"
 #include "Config.h"
+#include "registry/AuthChallenge.h"
 #include "registry/Credentials.h"
 #include "registry/HttpClient.h"
-#include "registry/AuthChallenge.h"
 #include "registry/TokenCache.h"
 
 #include <QHash>

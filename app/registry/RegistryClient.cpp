@@ -9,12 +9,9 @@ namespace pw {
 
 RegistryClient::RegistryClient(QList<RegistryConfig> registries, CredentialStore docker,
                                QProcessEnvironment env, QObject *parent)
-    : QObject(parent)
-    , m_http(this)
-    , m_registries(registries)
-    , m_auth(&m_http, std::move(registries), std::move(docker), std::move(env))
-{
-}
+    : QObject(parent), m_http(this), m_registries(registries),
+      m_auth(&m_http, std::move(registries), std::move(docker), std::move(env))
+{}
 
 qint64 RegistryClient::defaultTimeoutMs(const ImageReference &reference)
 {
@@ -69,8 +66,8 @@ void RegistryClient::startNext(const QString &registry)
                 noteResult(result);
                 done(result);
                 // Later: the callback may have queued more, and a deep chain unwinds first.
-                QMetaObject::invokeMethod(this, [this, registry] { startNext(registry); },
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, registry] { startNext(registry); }, Qt::QueuedConnection);
             });
         probe->start();
         waiting = m_waiting.find(registry);
@@ -104,10 +101,11 @@ void RegistryClient::noteResult(const ProbeResult &result)
     }
     // Retry-After when the registry says; otherwise 30 s, doubling per 429 up to 30 min.
     Backoff &backoff = m_backoff[registry];
-    const qint64 exponential = std::min(MaxBackoffMs, MinBackoffMs << std::min(backoff.strikes, 10));
+    const qint64 exponential =
+        std::min(MaxBackoffMs, MinBackoffMs << std::min(backoff.strikes, 10));
     ++backoff.strikes;
-    const qint64 wait = result.retryAfterMs > 0 ? std::min(result.retryAfterMs, 24 * 3600'000LL)
-                                                : exponential;
+    const qint64 wait =
+        result.retryAfterMs > 0 ? std::min(result.retryAfterMs, 24 * 3600'000LL) : exponential;
     backoff.untilMs = QDateTime::currentMSecsSinceEpoch() + wait;
 }
 
