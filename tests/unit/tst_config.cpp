@@ -97,6 +97,8 @@ void TestConfig::designExample()
     QCOMPARE(config->images.size(), 2);
     const pw::ImageConfig &nixery = config->images[0];
     QCOMPARE(nixery.ref, Nixery);
+    QCOMPARE(nixery.canonical, Nixery + u":latest"_s);
+    QCOMPARE(config->image(Nixery + u":latest"_s), &nixery);
     QCOMPARE(nixery.group, u"keystone-tools"_s);
     QCOMPARE(nixery.label, u"nixery"_s);
     QCOMPARE(nixery.intervalMs, 5 * Minute);
@@ -291,6 +293,13 @@ void TestConfig::broken_data()
                                       << u"must be a duration like \"5m\", got 400"_s;
     QTest::newRow("ref with space") << QByteArray("{\"images\": [{\"ref\": \"busy box\"}]}")
                                     << u"1:21"_s << u"without spaces"_s;
+    QTest::newRow("uppercase ref")
+        << QByteArray("{\"images\": [{\"ref\": \"Foo/bar\"}]}") << u"1:21"_s
+        << u"invalid reference \"Foo/bar\": repository name must be lowercase"_s;
+    QTest::newRow("same image twice after normalization")
+        << QByteArray("{\"images\": [{\"ref\": \"busybox\"},\n {\"ref\": "
+                      "\"docker.io/library/busybox:latest\"}]}")
+        << u"2:10"_s << u"duplicate image"_s;
     QTest::newRow("missing ref") << QByteArray("{\"images\": [\n  {\"label\": \"x\"}]}") << u"2:3"_s
                                  << u"images[0] is missing \"ref\""_s;
     QTest::newRow("bad provider")
