@@ -63,18 +63,20 @@ void ImageProbe::noteRateLimit(const HttpResponse &response)
         m_result.ratelimitRemaining = remaining;
 }
 
-void ImageProbe::registryRequest(HttpRequest request, Handler handler, int authRetries)
+void ImageProbe::registryRequest(HttpRequest request, Handler handler, int authRetries,
+                                 QByteArray authorization)
 {
     if (remainingMs() <= 0) {
         HttpResponse late;
         late.timedOut = true;
-        late.errorString = u"no response within %1 s"_s.arg(m_options.timeoutMs / 1000.0);
+        late.finalUrl = request.url;
         return handler(late);
     }
-    const QString &registry = m_result.reference.registry;
-    const QString &repository = m_result.reference.repository;
     request.authorization =
-        m_auth->authorization(registry, repository, QDateTime::currentMSecsSinceEpoch());
+        !authorization.isEmpty()
+            ? std::move(authorization)
+            : m_auth->authorization(m_result.reference.registry, m_result.reference.repository,
+                                    QDateTime::currentMSecsSinceEpoch());
     request.timeoutMs = remainingMs();
     const HttpRequest sent = request;
     m_http->send(std::move(request), [self = shared_from_this(), sent, handler,
@@ -86,14 +88,12 @@ void ImageProbe::registryRequest(HttpRequest request, Handler handler, int authR
         self->m_auth->answer(
             self->m_result.reference.registry, self->m_result.reference.repository, response,
             sent.authorization, self->remainingMs(),
-            [self, sent, handler, authRetries, response](const AuthAnswer &answer) {
-                if (!answer.ok()) {
-                    self->m_result.step = u"auth"_s;
+            [self, sent, handler, authRetries, status = response.status](const AuthAnswer &answer) {
+                if (!answer.ok())
                     return self->fail(answer.category,
-                                      answer.httpStatus ? answer.httpStatus : response.status,
-                                      u"auth"_s, answer.message);
-                }
-                self->registryRequest(sent, handler, authRetries - 1);
+                                      answer.httpStatus ? answer.httpStatus : status, u"auth"_s,
+                                      answer.message);
+                self->registryRequest(sent, handler, authRetries - 1, answer.authorization);
             });
     });
 }

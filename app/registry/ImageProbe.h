@@ -42,9 +42,11 @@ public:
 private:
     using Handler = std::function<void(const HttpResponse &)>;
 
-    // A request to the registry with the current authorization; one 401 is answered through
-    // RegistryAuth and the request sent again (twice when a cached token turned out expired).
-    void registryRequest(HttpRequest request, Handler handler, int authRetries = 2);
+    // A request to the registry with the given authorization, else the current one for the
+    // registry; a 401 is answered through RegistryAuth and the request sent again (at most twice:
+    // a cached token can turn out expired, then the fresh one is final).
+    void registryRequest(HttpRequest request, Handler handler, int authRetries = 2,
+                         QByteArray authorization = {});
     void headManifest();
     void getManifest(const QString &reference, const QString &expectedDigest, bool top);
     void fetchBlob(qsizetype index);
