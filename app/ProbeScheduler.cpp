@@ -56,7 +56,7 @@ void ProbeScheduler::schedule()
             if (entry.running) {
                 entry.dueMs = now + jittered(entry.config.intervalMs); // skip this turn
             } else if (const qint64 until = m_client->backoffUntilMs(registry); until > now) {
-                entry.dueMs = until + jittered(1000);
+                entry.dueMs = until;
             } else if (m_client->running(registry) < m_maxPerHost) {
                 launch(entry, now);
             } else {

@@ -93,6 +93,7 @@ void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> don
     exchange->clock.start();
     exchange->deadline = new QTimer(this);
     exchange->deadline->setSingleShot(true);
+    exchange->deadline->setTimerType(Qt::PreciseTimer); // a coarse timer fires up to 5 % early
     ++m_pending;
     start(exchange);
 }

@@ -47,7 +47,8 @@ QByteArray manifestAcceptHeader()
 
 bool isSha256Digest(const QString &digest)
 {
-    static const QRegularExpression pattern(u"^sha256:[0-9a-f]{64}$"_s);
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(u"sha256:[0-9a-f]{64}"_s));
     return pattern.match(digest).hasMatch();
 }
 

@@ -175,7 +175,11 @@ qint64 parseRetryAfter(const QByteArray &value, qint64 nowMs)
     const qint64 seconds = trimmed.toLongLong(&ok);
     if (ok)
         return seconds >= 0 ? std::min<qint64>(seconds, 24 * 3600) * 1000 : -1;
-    const QDateTime when = QDateTime::fromString(QString::fromLatin1(trimmed), Qt::RFC2822Date);
+    // An HTTP date (RFC 9110 IMF-fixdate) always says "GMT", which Qt's RFC 2822 parser rejects.
+    QString text = QString::fromLatin1(trimmed);
+    if (text.endsWith(u" GMT"_s))
+        text = text.chopped(4) + u" +0000"_s;
+    const QDateTime when = QDateTime::fromString(text, Qt::RFC2822Date);
     if (!when.isValid())
         return -1;
     return std::max<qint64>(0, when.toMSecsSinceEpoch() - nowMs);
