@@ -35,6 +35,40 @@ void ImageProbe::start()
     m_result.startedAtMs = QDateTime::currentMSecsSinceEpoch();
     if (const auto error = m_auth->credentialError(m_result.reference.registry))
         return fail(Category::Auth, 0, u"credentials"_s, *error);
+    if (m_onApiConfirmed)
+        return checkApiVersion();
+    probeManifest();
+}
+
+void ImageProbe::checkApiVersionFirst(std::function<void()> onConfirmed)
+{
+    m_onApiConfirmed = std::move(onConfirmed);
+}
+
+void ImageProbe::checkApiVersion()
+{
+    // OCI end-1: 200 or 401 means a distribution API lives here; anything else that it does
+    // not, which a manifest 404 alone would misreport as a missing image.
+    HttpRequest request;
+    request.url = m_apiBase;
+    request.url.setPath(u"/v2/"_s);
+    request.timeoutMs = remainingMs();
+    m_http->send(std::move(request), [self = shared_from_this()](const HttpResponse &response) {
+        if (response.failed())
+            return self->failTransport(response, u"version"_s, u"GET"_s);
+        if (response.status != 200 && response.status != 401) {
+            self->noteRateLimit(response);
+            return self->failHttp(
+                response, u"version"_s,
+                u"GET %1 (no registry API here)"_s.arg(HttpClient::displayUrl(response.finalUrl)));
+        }
+        std::exchange(self->m_onApiConfirmed, nullptr)();
+        self->probeManifest();
+    });
+}
+
+void ImageProbe::probeManifest()
+{
     const ImageReference &ref = m_result.reference;
     if (m_options.deep)
         getManifest(ref.digest.isEmpty() ? ref.tag : ref.digest, ref.digest, true);

@@ -37,6 +37,9 @@ public:
     ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference, QUrl apiBase,
                ProbeOptions options, Done done);
 
+    // Before the manifest, GET /v2/ to learn whether the host serves the registry API at all;
+    // onConfirmed runs when it does (the client then skips the check for later probes).
+    void checkApiVersionFirst(std::function<void()> onConfirmed);
     void start();
 
 private:
@@ -47,6 +50,8 @@ private:
     // a cached token can turn out expired, then the fresh one is final).
     void registryRequest(HttpRequest request, Handler handler, int authRetries = 2,
                          QByteArray authorization = {});
+    void checkApiVersion();
+    void probeManifest();
     void headManifest();
     void getManifest(const QString &reference, const QString &expectedDigest, bool top);
     void fetchBlob(qsizetype index);
@@ -67,6 +72,7 @@ private:
     QUrl m_apiBase;
     ProbeOptions m_options;
     Done m_done;
+    std::function<void()> m_onApiConfirmed;
     ProbeResult m_result;
     QElapsedTimer m_clock;
     QList<Descriptor> m_blobs;

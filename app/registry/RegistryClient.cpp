@@ -69,6 +69,8 @@ void RegistryClient::startNext(const QString &registry)
                 QMetaObject::invokeMethod(
                     this, [this, registry] { startNext(registry); }, Qt::QueuedConnection);
             });
+        if (!m_apiConfirmed.contains(registry))
+            probe->checkApiVersionFirst([this, registry] { m_apiConfirmed.insert(registry); });
         probe->start();
         waiting = m_waiting.find(registry);
     }

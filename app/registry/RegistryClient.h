@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QObject>
 #include <QQueue>
+#include <QSet>
 
 namespace pw {
 
@@ -64,6 +65,7 @@ private:
     RegistryAuth m_auth;
     int m_maxPerHost = DefaultMaxPerHost;
     bool m_insecure = false;
+    QSet<QString> m_apiConfirmed; // registries whose GET /v2/ answered 200 or 401
     QHash<QString, int> m_running;
     QHash<QString, QQueue<Queued>> m_waiting;
     struct Backoff

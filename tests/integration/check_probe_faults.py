@@ -6,11 +6,13 @@ timeout budget, redirects without Authorization, and the token never printed.
 
 usage: check_probe_faults.py PULLWATCH WORKDIR
 """
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -24,6 +26,20 @@ CATEGORIES = {"platform", "integrity", "disk", "rate_limit", "auth", "not_found"
 TIMEOUT = 3
 failures = []
 checks = 0
+
+
+class NotARegistry(http.server.BaseHTTPRequestHandler):
+    """A web server that has never heard of /v2/."""
+    paths = []
+
+    def do_GET(self):
+        NotARegistry.paths.append(self.path)
+        self.send_error(404)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args):
+        pass
 
 
 def check(what, cond, detail=""):
@@ -219,6 +235,23 @@ def main():
         check("dns: category dns", got.get("category") == "dns", str(run))
         check("dns: exit 1", run.rc == 1, str(run))
         check("dns: http_status 0", got.get("http_status") == 0, got.get("http_status"))
+
+        # --- a web server that is no registry: GET /v2/ says 404 before any manifest ---
+        web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotARegistry)
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        try:
+            web_host = f"127.0.0.1:{web.server_address[1]}"
+            run = probe(exe, env, [f"{web_host}/app:latest"])
+            got = check_line("no registry", run, run.lines[0] if len(run.lines) == 1 else None,
+                             f"{web_host}/app:latest", web_host)
+            check("no registry: category not_found", got.get("category") == "not_found", str(run))
+            check("no registry: GET /v2/ named", got.get("http_status") == 404
+                  and "no registry API here" in got.get("message", ""), str(run))
+            check("no registry: no manifest request", NotARegistry.paths == ["/v2/"],
+                  str(NotARegistry.paths))
+        finally:
+            web.shutdown()
+            web.server_close()
 
         # --- several references in one run: input order, exit 1 when any failed ---
         names = ["limited/app", "notfound/app", "ok/plain", "error500/app", "nodigest/app"]

@@ -160,6 +160,11 @@ private:
         const QList<QByteArray> requestLine = buffer.left(buffer.indexOf('\r')).split(' ');
         const QByteArray method = requestLine.value(0);
         const QByteArray target = requestLine.value(1);
+        if (target == "/v2/") { // the client's one API version check per registry
+            socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+            socket->disconnectFromHost();
+            return;
+        }
         const qsizetype manifests = target.indexOf("/manifests/");
         const QString repository =
             manifests > 4 ? QString::fromUtf8(target.mid(4, manifests - 4)) : QString();
