@@ -1,6 +1,7 @@
 #include "registry/HttpClient.h"
 #include "registry/ProbeResult.h"
 
+#include "testutil.h"
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -15,6 +16,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+
 #include <QTest>
 #include <QTimer>
 
@@ -27,14 +29,6 @@ using namespace Qt::StringLiterals;
 using namespace pw;
 
 Q_DECLARE_METATYPE(pw::Category)
-
-namespace pw {
-char *toString(Category category)
-{
-    const QString id = categoryId(category);
-    return QTest::toString(id.isEmpty() ? u"none"_s : id);
-}
-} // namespace pw
 
 // Declared before any string that holds a URL: moc must see the test class.
 class TstHttpClient : public QObject

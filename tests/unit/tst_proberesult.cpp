@@ -1,6 +1,8 @@
 #include "registry/ProbeResult.h"
 
+#include "testutil.h"
 #include <QDateTime>
+
 #include <QTest>
 
 #include <optional>
@@ -10,15 +12,6 @@ using namespace pw;
 
 Q_DECLARE_METATYPE(pw::Category)
 Q_DECLARE_METATYPE(std::optional<int>)
-
-namespace pw {
-// Failure messages name the category ("not_found"), not its number.
-char *toString(Category category)
-{
-    const QString id = categoryId(category);
-    return QTest::toString(id.isEmpty() ? u"none"_s : id);
-}
-} // namespace pw
 
 namespace {
 

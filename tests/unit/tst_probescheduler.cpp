@@ -1,6 +1,7 @@
 #include "ProbeScheduler.h"
 #include "registry/RegistryClient.h"
 
+#include "testutil.h"
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QPointer>
@@ -8,6 +9,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+
 #include <QTest>
 
 #include <sys/socket.h>
@@ -16,15 +18,6 @@
 
 using namespace Qt::StringLiterals;
 using namespace pw;
-
-namespace pw {
-// Failure messages name the category ("timeout"), not its number.
-char *toString(Category category)
-{
-    const QString id = categoryId(category);
-    return QTest::toString(id.isEmpty() ? u"none"_s : id);
-}
-} // namespace pw
 
 // Declared first: moc must see the test class before any string that holds a URL.
 class TstProbeScheduler : public QObject
