@@ -258,6 +258,9 @@ void printUsage()
         "       pullwatch ref REF...                             parse and normalize references\n"
         "       pullwatch probe [--deep] [--timeout S] [--insecure] [--no-store] REF...\n"
         "                                                        probe registries now\n"
+        "       pullwatch classify [--summary] FILE...|-         find image pulls in CI logs\n"
+        "       pullwatch ingest FILE...|--github OWNER/REPO|--gitlab PROJECT [--api-url URL]\n"
+        "                                                        store the pulls of CI logs\n"
         "       pullwatch serve                                  probe on schedule until stopped\n"
         "       pullwatch demo --events N --db PATH              write a synthetic history\n"
         "       pullwatch export --report events|availability|breakdown|compare\n"
@@ -313,6 +316,10 @@ int run(const QStringList &arguments)
         return runProbe(arguments);
     if (command == QLatin1StringView("serve"))
         return runServe(arguments);
+    if (command == QLatin1StringView("classify"))
+        return runClassify(arguments);
+    if (command == QLatin1StringView("ingest"))
+        return runIngest(arguments);
     if (command == QLatin1StringView("help")) {
         printUsage();
         return Success;

@@ -31,5 +31,7 @@ void printJsonLine(const nlohmann::ordered_json &line);
 
 int runProbe(const QStringList &arguments);
 int runServe(const QStringList &arguments);
+int runClassify(const QStringList &arguments);
+int runIngest(const QStringList &arguments);
 
 } // namespace pw::cli

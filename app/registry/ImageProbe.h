@@ -1,6 +1,6 @@
 #pragma once
 
-#include "registry/HttpClient.h"
+#include "HttpClient.h"
 #include "registry/Manifest.h"
 #include "registry/ProbeResult.h"
 

@@ -4,7 +4,7 @@
 #include "Config.h"
 #include "registry/AuthChallenge.h"
 #include "registry/Credentials.h"
-#include "registry/HttpClient.h"
+#include "HttpClient.h"
 #include "registry/TokenCache.h"
 
 #include <QHash>

@@ -2,7 +2,7 @@
 
 #include "Config.h"
 #include "registry/Credentials.h"
-#include "registry/HttpClient.h"
+#include "HttpClient.h"
 #include "registry/ImageProbe.h"
 #include "registry/RegistryAuth.h"
 

@@ -1,4 +1,4 @@
-#include "registry/HttpClient.h"
+#include "HttpClient.h"
 #include "registry/ProbeResult.h"
 
 #include "testutil.h"

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "HistoryStore.h"
+#include "ci/CiSource.h"
+#include "ci/LogScan.h"
+#include "ci/PullExtractor.h"
+
+#include <atomic>
+#include <functional>
+
+namespace pw {
+
+// Jobs and files already ingested, kept in the history's metadata ("ci.ingested KEY"), so a
+// second ingest adds nothing twice and an interrupted one resumes where it stopped.
+class HistoryLedger : public IngestLedger
+{
+public:
+    explicit HistoryLedger(HistoryStore *store);
+    bool contains(const QString &key) const override;
+    QString value(const QString &key) const;
+    Status mark(const QString &key, const QString &value) const;
+
+private:
+    HistoryStore *m_store;
+};
+
+struct IngestTotals
+{
+    qint64 jobs = 0;        // job logs read
+    qint64 files = 0;       // files read (wholly or their new lines)
+    qint64 skipped = 0;     // files unchanged since the last ingest
+    qint64 missingLogs = 0; // jobs whose log the server no longer has
+    qint64 bytes = 0;
+    qint64 lines = 0;
+    qint64 events = 0;
+    qint64 ok = 0;
+    qint64 failed = 0;
+};
+
+// Classifies CI logs and stores the pulls found. A job's or file's events go into the history in
+// one transaction, and the ledger is marked after it.
+class CiIngester
+{
+public:
+    CiIngester(HistoryStore *store, const LogClassifier &classifier);
+
+    const HistoryLedger &ledger() const { return m_ledger; }
+
+    // A file, or every file below a directory in path order. A file ingested before adds only
+    // the lines after those already read (it grew), nothing when unchanged, or everything when
+    // it was replaced.
+    Status ingestPath(const QString &path, IngestTotals &totals,
+                      const LogScan::ProgressHandler &progress = {},
+                      const std::atomic_bool *cancel = nullptr);
+    // A job a CiSource delivered.
+    Status ingestJob(const CiJobLog &job, IngestTotals &totals);
+
+private:
+    Status ingestFile(const QString &path, IngestTotals &totals,
+                      const LogScan::ProgressHandler &progress, const std::atomic_bool *cancel);
+    Status store(const QList<CiPull> &pulls, IngestTotals &totals);
+
+    HistoryStore *m_store;
+    const LogClassifier &m_classifier;
+    HistoryLedger m_ledger;
+};
+
+} // namespace pw

@@ -1,0 +1,203 @@
+#include "LogScan.h"
+
+#include "ci/LogText.h"
+
+#include <QFileInfo>
+#include <QThreadPool>
+#include <QtConcurrent>
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace pw {
+
+namespace {
+// A line's own timestamp is looked for this far back when it has none (continuation lines).
+constexpr qsizetype TimestampLookback = 64 << 10;
+// Marks "no timestamp in this chunk before the line: take the previous chunk's last one".
+constexpr qint64 Inherit = -2;
+
+qsizetype lineStartBefore(QByteArrayView data, qsizetype end)
+{
+    const auto *found =
+        static_cast<const char *>(memrchr(data.data(), '\n', static_cast<size_t>(end)));
+    return found ? found - data.data() + 1 : 0;
+}
+
+// The timestamp of the nearest line at or before [start, ...) within the lookback, or Inherit.
+qint64 timestampAtOrBefore(QByteArrayView data, qsizetype start)
+{
+    const qsizetype limit = std::max<qsizetype>(0, start - TimestampLookback);
+    while (true) {
+        const qint64 ts = logtext::leadingTimestamp(data.sliced(start));
+        if (ts >= 0)
+            return ts;
+        if (start <= limit || start == 0)
+            return start == 0 ? Inherit : -1;
+        start = lineStartBefore(data, start - 1);
+    }
+}
+} // namespace
+
+struct LogScan::Chunk
+{
+    QByteArray data; // whole lines, the last one without '\n' only at the end of the input
+};
+
+struct LogScan::ChunkResult
+{
+    qint64 newlines = 0;
+    qint64 candidates = 0;
+    qint64 lastTs = Inherit;
+    QList<LogLineMatch> matches; // line: 0-based within the chunk; tsMs may be Inherit
+};
+
+LogScan::LogScan(const LogClassifier &classifier)
+    : m_classifier(classifier)
+{
+}
+
+LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
+{
+    ChunkResult result;
+    const QByteArrayView data(chunk.data);
+    LogClassifier::Scanner scanner(m_classifier);
+    QList<qsizetype> lineEnds;
+    scanner.candidates(data, lineEnds);
+    result.candidates = lineEnds.size();
+
+    qsizetype counted = 0; // newlines before `counted` are in `line`
+    qint64 line = 0;
+    for (const qsizetype end : std::as_const(lineEnds)) {
+        const qsizetype start = lineStartBefore(data, end);
+        line += std::count(data.begin() + counted, data.begin() + start, '\n');
+        counted = start;
+        // An endless line is read around its start; pull messages are short.
+        const QByteArrayView raw = data.sliced(start, std::min(end - start, MaxTextBytes));
+        const QString text = logtext::readableText(raw);
+        if (std::optional<LineMatch> match = scanner.classify(text)) {
+            result.matches.append(
+                LogLineMatch{line, timestampAtOrBefore(data, start), text, std::move(*match)});
+        }
+    }
+    result.newlines = std::count(data.begin(), data.end(), '\n');
+    if (!data.isEmpty()) {
+        const qsizetype lastStart =
+            lineStartBefore(data, data.endsWith('\n') ? data.size() - 1 : data.size());
+        result.lastTs = timestampAtOrBefore(data, lastStart);
+    }
+    return result;
+}
+
+LogScanStats LogScan::scanBytes(QByteArrayView log, const MatchHandler &onMatch) const
+{
+    ChunkResult result = classifyChunk(Chunk{log.toByteArray()});
+    LogScanStats stats;
+    stats.bytes = log.size();
+    stats.lines = result.newlines + (!log.isEmpty() && !log.endsWith('\n') ? 1 : 0);
+    stats.candidates = result.candidates;
+    stats.matches = result.matches.size();
+    for (LogLineMatch &match : result.matches) {
+        match.line += 1;
+        if (match.tsMs == Inherit)
+            match.tsMs = -1;
+        onMatch(match);
+    }
+    return stats;
+}
+
+Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &onMatch,
+                                       const ProgressHandler &progress,
+                                       const std::atomic_bool *cancel) const
+{
+    const bool standardInput = path == u"-"_s;
+    if (!standardInput && QFileInfo(path).isDir())
+        return Error{path + u": is a directory"_s};
+    // zlib reads gzip and, transparently, plain files.
+    gzFile in = standardInput ? gzdopen(dup(STDIN_FILENO), "rb")
+                              : gzopen(QFile::encodeName(path).constData(), "rb");
+    if (!in)
+        return Error{path + u": cannot read: "_s + QString::fromLocal8Bit(std::strerror(errno))};
+    gzbuffer(in, 1 << 20);
+    const auto closeInput = qScopeGuard([in] { gzclose(in); });
+
+    LogScanStats stats;
+    qint64 baseLine = 0;
+    qint64 lastTs = -1;
+    bool endsWithNewline = true;
+    std::deque<QFuture<ChunkResult>> inflight;
+    const auto drain = [&] {
+        ChunkResult result = inflight.front().result();
+        inflight.pop_front();
+        for (LogLineMatch &match : result.matches) {
+            match.line += baseLine + 1;
+            if (match.tsMs == Inherit)
+                match.tsMs = lastTs;
+            onMatch(match);
+        }
+        if (result.lastTs != Inherit)
+            lastTs = result.lastTs;
+        baseLine += result.newlines;
+        stats.candidates += result.candidates;
+        stats.matches += result.matches.size();
+    };
+    const int maxInflight = 2 * std::max(1, QThread::idealThreadCount());
+
+    // Workers read this object and the classifier: never return while one still runs.
+    const auto waitForWorkers = qScopeGuard([&inflight] {
+        for (QFuture<ChunkResult> &future : inflight)
+            future.waitForFinished();
+    });
+
+    QByteArray buffer;
+    bool atEnd = false;
+    while (!atEnd) {
+        if (cancel && cancel->load())
+            return Error{path + u": canceled"_s};
+        const qsizetype kept = buffer.size();
+        buffer.resize(kept + ChunkBytes);
+        const int read = gzread(in, buffer.data() + kept, static_cast<unsigned>(ChunkBytes));
+        if (read < 0) {
+            int code = 0;
+            const QString why = QString::fromLocal8Bit(gzerror(in, &code));
+            return Error{path + u": cannot read: "_s + why};
+        }
+        buffer.resize(kept + read);
+        atEnd = read == 0;
+        stats.bytes += read;
+        if (progress)
+            progress(stats.bytes);
+
+        qsizetype cut = buffer.size();
+        if (!atEnd) {
+            const qsizetype newline = buffer.lastIndexOf('\n');
+            if (newline >= 0)
+                cut = newline + 1;
+            else if (buffer.size() < MaxLineBytes)
+                continue; // a long line: read on
+        }
+        if (cut == 0)
+            continue;
+        Chunk chunk{buffer.left(cut)};
+        buffer.remove(0, cut);
+        endsWithNewline = chunk.data.endsWith('\n');
+        inflight.push_back(QtConcurrent::run(QThreadPool::globalInstance(),
+                                             [this, chunk = std::move(chunk)] {
+                                                 return classifyChunk(chunk);
+                                             }));
+        while (static_cast<int>(inflight.size()) >= maxInflight)
+            drain();
+    }
+    while (!inflight.empty())
+        drain();
+    stats.lines = baseLine + (stats.bytes > 0 && !endsWithNewline ? 1 : 0);
+    return stats;
+}
+
+} // namespace pw

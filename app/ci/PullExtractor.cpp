@@ -1,0 +1,165 @@
+#include "PullExtractor.h"
+
+#include "registry/ImageReference.h"
+
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace pw {
+
+QString canonicalImage(const QString &text, QString *registry)
+{
+    const Result<ImageReference> reference = ImageReference::parse(text);
+    if (!reference)
+        return text;
+    if (registry)
+        *registry = reference->registry;
+    return reference->canonical();
+}
+
+namespace {
+bool sameImage(const QString &a, const QString &b)
+{
+    return a.isEmpty() || b.isEmpty() || a == b;
+}
+
+// kubelet: `Successfully pulled image "nginx:1.25" in 2.104s (2.104s including waiting)`.
+qint64 pullDurationMs(const QString &text)
+{
+    static const QRegularExpression duration(u"\\bin (\\d+(?:\\.\\d+)?)(ms|s)\\b"_s);
+    const QRegularExpressionMatch m = duration.match(text);
+    if (!m.hasMatch())
+        return -1;
+    const double value = m.captured(1).toDouble();
+    return static_cast<qint64>(m.captured(2) == u"ms"_s ? value : value * 1000.0);
+}
+} // namespace
+
+PullExtractor::PullExtractor(CiContext context, qint64 fallbackTsMs)
+    : m_context(std::move(context))
+    , m_fallbackTsMs(fallbackTsMs)
+{
+}
+
+CiPull PullExtractor::pullFor(const LogLineMatch &line, const QString &image, bool ok,
+                              Category category) const
+{
+    CiPull pull;
+    PullEvent &event = pull.event;
+    event.source = Source::Ci;
+    pull.timestampFromLog = line.tsMs >= 0;
+    event.ts = line.tsMs >= 0 ? line.tsMs : m_fallbackTsMs;
+    event.image = image;
+    canonicalImage(image, &event.registry);
+    event.ok = ok;
+    event.category = ok ? Category::None : category;
+    event.httpStatus = line.match.status;
+    event.latencyMs = ok ? pullDurationMs(line.text) : -1;
+    event.message = truncateMessage(line.text.trimmed());
+    event.rule = line.match.rule->id;
+    event.ci = m_context;
+    event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
+    return pull;
+}
+
+void PullExtractor::flush()
+{
+    if (!m_pending)
+        return;
+    CiPull &pull = m_pending->pull;
+    if (pull.attempts > 1)
+        pull.event.message = truncateMessage(
+            pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
+    if (!pull.event.ok && pull.event.category != Category::Unknown)
+        m_causes.insert(pull.event.image, pull.event.category);
+    m_pulls.append(std::move(pull));
+    m_pending.reset();
+}
+
+void PullExtractor::add(const LogLineMatch &line)
+{
+    addLine(line);
+    // "Failed, retrying in 1s ... (1/3). Error: …": the failure, then the retry it announces.
+    if (line.match.retry && line.match.rule->kind == RuleKind::Fail) {
+        ++m_pending->pull.attempts;
+        m_pending->awaitingRetry = true;
+    }
+}
+
+void PullExtractor::addLine(const LogLineMatch &line)
+{
+    const Rule &rule = *line.match.rule;
+    QString image = line.match.image.isEmpty() ? QString() : canonicalImage(line.match.image);
+    if (!image.isEmpty() && rule.kind != RuleKind::Backoff)
+        m_currentImage = image;
+    if (image.isEmpty())
+        image = m_currentImage;
+
+    switch (rule.kind) {
+    case RuleKind::Start:
+        // A new try of a pull that announced a retry continues it; anything else is a new pull.
+        if (m_pending && !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
+            flush();
+        if (m_pending)
+            m_pending->awaitingRetry = false;
+        return;
+    case RuleKind::Retry:
+        if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
+            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false};
+        ++m_pending->pull.attempts;
+        m_pending->awaitingRetry = true;
+        return;
+    case RuleKind::Fail:
+        if (m_pending && !m_pending->pull.event.ok &&
+            sameImage(m_pending->pull.event.image, image)) {
+            PullEvent &event = m_pending->pull.event;
+            if (event.image.isEmpty())
+                event.image = image;
+            if (rule.category < event.category) { // the more specific cause wins
+                event.category = rule.category;
+                event.rule = rule.id;
+                event.message = truncateMessage(line.text.trimmed());
+                event.httpStatus = line.match.status ? line.match.status : event.httpStatus;
+            }
+            m_pending->awaitingRetry = false;
+            return;
+        }
+        flush();
+        m_pending = Pending{pullFor(line, image, false, rule.category), false};
+        return;
+    case RuleKind::Ok:
+        if (m_pending && sameImage(m_pending->pull.event.image, image) &&
+            (m_pending->awaitingRetry || m_pending->pull.attempts > 1)) {
+            // A later try succeeded: the pull is ok, after its retries.
+            const int attempts = m_pending->pull.attempts;
+            m_pending->pull = pullFor(line, image, true, Category::None);
+            m_pending->pull.attempts = attempts;
+            flush();
+            return;
+        }
+        flush();
+        m_pulls.append(pullFor(line, image, true, Category::None));
+        return;
+    case RuleKind::Backoff: {
+        if (m_pending && sameImage(m_pending->pull.event.image, image))
+            flush();
+        const Category cause = m_causes.value(image, Category::Backoff);
+        m_pulls.append(pullFor(line, image, false, cause));
+        return;
+    }
+    }
+}
+
+QList<CiPull> PullExtractor::finish()
+{
+    flush();
+    std::stable_sort(m_pulls.begin(), m_pulls.end(), [](const CiPull &a, const CiPull &b) {
+        return a.event.ciLine < b.event.ciLine;
+    });
+    m_currentImage.clear();
+    m_causes.clear();
+    return std::exchange(m_pulls, {});
+}
+
+} // namespace pw

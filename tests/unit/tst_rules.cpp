@@ -1,0 +1,309 @@
+// The built-in classifier rules (resources/rules/*.json), rule by rule: every "match" example is
+// won by its own rule, every "nomatch" example is not matched by it, and lines that merely mention
+// timeouts, 404s or DNS outside an image pull match no rule at all.
+#include "Category.h"
+#include "ci/LogClassifier.h"
+#include "ci/LogRules.h"
+
+#include <QHash>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTest>
+
+#include <optional>
+
+using namespace Qt::StringLiterals;
+using namespace pw;
+
+// The rules are in the app library's .qrc; reference it so that the linker keeps it.
+static void initRulesResource()
+{
+    Q_INIT_RESOURCE(resources);
+}
+
+namespace {
+
+QString kindName(RuleKind kind)
+{
+    switch (kind) {
+    case RuleKind::Fail: return u"fail"_s;
+    case RuleKind::Ok: return u"ok"_s;
+    case RuleKind::Backoff: return u"backoff"_s;
+    case RuleKind::Retry: return u"retry"_s;
+    case RuleKind::Start: return u"start"_s;
+    }
+    return u"?"_s;
+}
+
+QString describe(const Rule *rule)
+{
+    if (!rule)
+        return u"(none)"_s;
+    const QString category = categoryId(rule->category);
+    return rule->id + u" ["_s + kindName(rule->kind) + (category.isEmpty() ? QString() : u" "_s + category) +
+           u']';
+}
+
+QString describe(const QList<const Rule *> &rules)
+{
+    QStringList names;
+    for (const Rule *rule : rules)
+        names.append(describe(rule));
+    return names.join(u", "_s);
+}
+
+// Longer digests and repository names than the examples have: the prefilter must not lose a line
+// because an image reference is long (Vectorscan 5.4.9 misses "X[^X]+X" past about 70 bytes).
+QString stretched(QString line)
+{
+    static const QRegularExpression hex(u"([0-9a-f]{32,})"_s);
+    line.replace(hex, u"\\1\\1\\1"_s);
+    line.replace(u"docker.io/library/"_s, u"docker.io/library/"_s + QString(100, u'x') + u'-');
+    return line;
+}
+
+// Lines from test and build logs that use the words of a failure category outside an image pull.
+const char *const NearMisses[] = {
+    "    client_test.go:17: dial tcp 127.0.0.1:8080: connect: connection refused",
+    "FAIL: TestDial (0.01s) dial tcp 127.0.0.1:8080: connect: connection refused",
+    "npm ERR! 404 Not Found - GET https://registry.npmjs.org/x",
+    "curl: (6) Could not resolve host: example.com",
+    "fatal: unable to access 'https://github.com/org/repo.git/': Could not resolve host: github.com",
+    "E       TimeoutError: timed out",
+    "FAILED tests/test_api.py::test_fetch - TimeoutError: [Errno 110] Connection timed out",
+    "Error: Process completed with exit code 1.",
+    "ERROR: failed to solve: process \"/bin/sh -c npm ci\" did not complete successfully: exit code: 1",
+    "Error response from daemon: No such container: web",
+    "panic: dial tcp: lookup postgres on 127.0.0.11:53: no such host",
+    "--- FAIL: TestFetch (30.00s): client_test.go:42: context deadline exceeded",
+    "context deadline exceeded",
+    "unexpected EOF",
+    "read tcp 10.1.0.4:51234->10.1.0.5:5432: read: connection reset by peer",
+    "Get \"https://api.github.com/repos/x/y\": net/http: TLS handshake timeout",
+    "Get \"https://api.example.com/health\": x509: certificate signed by unknown authority",
+    "urllib.error.HTTPError: HTTP Error 429: Too Many Requests",
+    "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: https://api.example.com/v1/items",
+    "go: writing go.sum: write /home/runner/go/pkg/mod/cache/download/x.zip: no space left on device",
+    "fatal: Authentication failed for 'https://gitlab.com/group/project.git/'",
+    "Error: The operation was canceled.",
+    "Back-off restarting failed container app in pod web-0_default(1234)",
+    "git pull origin main",
+    "Successfully tagged myapp:latest",
+    "fatal: repository 'https://github.com/org/missing.git/' not found",
+    "sha256sum: WARNING: 1 computed checksum did NOT match",
+};
+
+} // namespace
+
+class TestRules : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+
+    void rule_data();
+    void rule();
+    void matchExample_data();
+    void matchExample();
+    void nomatchExample_data();
+    void nomatchExample();
+    void stretchedExample_data();
+    void stretchedExample();
+    void nearMiss_data();
+    void nearMiss();
+
+    void categoriesComeFromSeveralFamilies();
+    void candidatesFindEveryExample();
+
+private:
+    const Rule *ruleById(const QString &id) const;
+
+    std::optional<LogClassifier> m_classifier;
+};
+
+void TestRules::initTestCase()
+{
+    initRulesResource();
+    Result<RuleSet> rules = RuleSet::builtin();
+    QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
+    QVERIFY(!rules->rules().isEmpty());
+    Result<LogClassifier> classifier = LogClassifier::create(*rules);
+    QVERIFY2(classifier.ok(), qPrintable(classifier ? QString() : classifier.error()));
+    m_classifier.emplace(std::move(*classifier));
+}
+
+const Rule *TestRules::ruleById(const QString &id) const
+{
+    for (const Rule &rule : m_classifier->rules().rules()) {
+        if (rule.id == id)
+            return &rule;
+    }
+    return nullptr;
+}
+
+void TestRules::rule_data()
+{
+    QTest::addColumn<QString>("id");
+    initRulesResource();
+    Result<RuleSet> rules = RuleSet::builtin();
+    QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
+    for (const Rule &rule : rules->rules())
+        QTest::newRow(qPrintable(rule.id)) << rule.id;
+}
+
+void TestRules::rule()
+{
+    QFETCH(QString, id);
+    const Rule *rule = ruleById(id);
+    QVERIFY(rule);
+    QVERIFY2(rule->id.startsWith(rule->family + u'.'), qPrintable(rule->id));
+    QVERIFY2(QRegularExpression(u"^[a-z0-9-]+\\.[a-z0-9-]+$"_s).match(rule->id).hasMatch(), qPrintable(rule->id));
+    QVERIFY2(!rule->matchExamples.isEmpty(), "a rule needs at least one match example");
+    QVERIFY2(!rule->nomatchExamples.isEmpty(), "a rule needs at least one nomatch example");
+    QVERIFY(rule->regex.isValid());
+    switch (rule->kind) {
+    case RuleKind::Fail:
+        QVERIFY(rule->category != Category::None && rule->category != Category::Backoff);
+        break;
+    case RuleKind::Backoff:
+        QCOMPARE(categoryId(rule->category), u"backoff"_s);
+        break;
+    default:
+        QCOMPARE(categoryId(rule->category), QString());
+    }
+    // The regex subset of README.md, and no single-character negated class: Vectorscan 5.4.9
+    // silently misses "X[^X]+X" once the run is longer than about 70 bytes (use [^"\s] etc.).
+    static const QRegularExpression forbidden(
+        uR"(\(\?[=!]|\(\?<[=!]|\(\?>|\\[1-9]|\\k<|[*+?}]\+|\[\^(?:\\.|[^\\\]])\])"_s);
+    const QRegularExpressionMatch bad = forbidden.match(rule->pattern);
+    QVERIFY2(!bad.hasMatch(), qPrintable(u"unsupported construct \""_s + bad.captured() + u'"'));
+}
+
+void TestRules::matchExample_data()
+{
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<QString>("line");
+    initRulesResource();
+    Result<RuleSet> rules = RuleSet::builtin();
+    QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
+    for (const Rule &rule : rules->rules()) {
+        for (qsizetype i = 0; i < rule.matchExamples.size(); ++i)
+            QTest::addRow("%s/match%lld", qPrintable(rule.id), qlonglong(i + 1)) << rule.id << rule.matchExamples[i];
+    }
+}
+
+void TestRules::matchExample()
+{
+    QFETCH(QString, id);
+    QFETCH(QString, line);
+    const Rule *rule = ruleById(id);
+    QVERIFY(rule);
+    QVERIFY2(rule->regex.match(line).hasMatch(), "the rule's own pattern does not match");
+    const QList<const Rule *> all = m_classifier->matchingRules(line);
+    QVERIFY2(all.contains(rule), qPrintable(u"Vectorscan did not propose the rule; matching: "_s + describe(all)));
+    const std::optional<LineMatch> match = m_classifier->classifyLine(line);
+    QVERIFY(match);
+    QVERIFY2(match->rule == rule, qPrintable(u"won by "_s + describe(match->rule) + u"; matching: "_s + describe(all)));
+    // Precedence never falls back on the order of the files: no other rule of the same rank matches.
+    for (const Rule *other : all)
+        QVERIFY2(other == rule || other->rank() != rule->rank(), qPrintable(u"tie with "_s + describe(other)));
+}
+
+void TestRules::nomatchExample_data()
+{
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<QString>("line");
+    initRulesResource();
+    Result<RuleSet> rules = RuleSet::builtin();
+    QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
+    for (const Rule &rule : rules->rules()) {
+        for (qsizetype i = 0; i < rule.nomatchExamples.size(); ++i)
+            QTest::addRow("%s/nomatch%lld", qPrintable(rule.id), qlonglong(i + 1)) << rule.id << rule.nomatchExamples[i];
+    }
+}
+
+void TestRules::nomatchExample()
+{
+    QFETCH(QString, id);
+    QFETCH(QString, line);
+    const Rule *rule = ruleById(id);
+    QVERIFY(rule);
+    QVERIFY(!rule->regex.match(line).hasMatch());
+    QVERIFY(!m_classifier->matchingRules(line).contains(rule));
+}
+
+void TestRules::stretchedExample_data()
+{
+    matchExample_data();
+}
+
+void TestRules::stretchedExample()
+{
+    QFETCH(QString, id);
+    QFETCH(QString, line);
+    const QString longer = stretched(line);
+    if (longer == line)
+        QSKIP("nothing to stretch");
+    const std::optional<LineMatch> match = m_classifier->classifyLine(longer);
+    QVERIFY2(match, qPrintable(u"no rule matches "_s + longer));
+    QCOMPARE(match->rule->id, id);
+}
+
+void TestRules::nearMiss_data()
+{
+    QTest::addColumn<QString>("line");
+    for (const char *line : NearMisses)
+        QTest::newRow(line) << QString::fromUtf8(line);
+}
+
+void TestRules::nearMiss()
+{
+    QFETCH(QString, line);
+    const QList<const Rule *> all = m_classifier->matchingRules(line);
+    QVERIFY2(all.isEmpty(), qPrintable(u"matched by "_s + describe(all)));
+    QVERIFY(!m_classifier->classifyLine(line));
+}
+
+void TestRules::categoriesComeFromSeveralFamilies()
+{
+    QHash<Category, QSet<QString>> families;
+    QSet<RuleKind> kinds;
+    for (const Rule &rule : m_classifier->rules().rules()) {
+        kinds.insert(rule.kind);
+        if (rule.kind == RuleKind::Fail || rule.kind == RuleKind::Backoff)
+            families[rule.category].insert(rule.family);
+    }
+    for (const Category category : FailureCategories) {
+        const qsizetype wanted = category == Category::Backoff ? 1 : 2;
+        QVERIFY2(families.value(category).size() >= wanted, qPrintable(categoryId(category)));
+    }
+    for (const RuleKind kind : {RuleKind::Fail, RuleKind::Ok, RuleKind::Backoff, RuleKind::Retry, RuleKind::Start})
+        QVERIFY2(kinds.contains(kind), qPrintable(kindName(kind)));
+}
+
+void TestRules::candidatesFindEveryExample()
+{
+    // All match examples as one log: the one-pass prefilter must report every one of their lines.
+    QByteArray text;
+    QList<qsizetype> expected;
+    for (const Rule &rule : m_classifier->rules().rules()) {
+        for (const QString &line : rule.matchExamples) {
+            text += line.toUtf8();
+            expected.append(text.size());
+            text += '\n';
+            text += "unrelated build output between the examples\n";
+        }
+    }
+    LogClassifier::Scanner scanner(*m_classifier);
+    QList<qsizetype> found;
+    scanner.candidates(text, found);
+    const QSet<qsizetype> reported(found.cbegin(), found.cend());
+    for (const qsizetype end : expected) {
+        const qsizetype start = text.lastIndexOf('\n', end - 1) + 1;
+        QVERIFY2(reported.contains(end), text.mid(start, end - start).constData());
+    }
+}
+
+QTEST_GUILESS_MAIN(TestRules)
+#include "tst_rules.moc"
