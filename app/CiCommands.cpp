@@ -22,16 +22,6 @@ namespace pw::cli {
 
 namespace {
 
-Result<LogClassifier> classifierFor(const Config &config)
-{
-    Result<RuleSet> rules = RuleSet::builtin();
-    if (!rules)
-        return Error{rules.error()};
-    if (Status added = rules->append(config.rules); !added)
-        return Error{config.sourcePath + u": "_s + added.error()};
-    return LogClassifier::create(std::move(*rules));
-}
-
 // "classify: 120 MB of 256 MB" on a terminal, rewritten in place at most twice a second.
 class ProgressLine
 {
@@ -110,6 +100,16 @@ Result<QStringList> inputFiles(const QStringList &arguments)
 }
 
 } // namespace
+
+Result<LogClassifier> classifierFor(const Config &config)
+{
+    Result<RuleSet> rules = RuleSet::builtin();
+    if (!rules)
+        return Error{rules.error()};
+    if (Status added = rules->append(config.rules); !added)
+        return Error{config.sourcePath + u": "_s + added.error()};
+    return LogClassifier::create(std::move(*rules));
+}
 
 int runClassify(const QStringList &arguments)
 {

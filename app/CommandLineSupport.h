@@ -3,6 +3,7 @@
 // What the subcommands share: global options, messages on stderr, JSON lines on stdout.
 #include "Config.h"
 #include "Result.h"
+#include "ci/LogClassifier.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -28,6 +29,9 @@ QString dbPath(const QCommandLineParser &parser);
 
 // One JSON object per line on stdout, flushed (a consumer may be reading as lines come).
 void printJsonLine(const nlohmann::ordered_json &line);
+
+// The built-in classifier rules plus the config's.
+Result<LogClassifier> classifierFor(const Config &config);
 
 int runProbe(const QStringList &arguments);
 int runServe(const QStringList &arguments);

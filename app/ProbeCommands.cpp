@@ -2,6 +2,8 @@
 #include "CommandLine.h"
 #include "CommandLineSupport.h"
 #include "ProbeRecorder.h"
+#include "CiPoller.h"
+#include "HttpClient.h"
 #include "ProbeScheduler.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
@@ -211,8 +213,12 @@ int runServe(const QStringList &arguments)
     const Result<Config> config = loadConfig(parser);
     if (!config)
         return fail(config.error());
-    if (config->images.isEmpty())
-        return fail(u"serve: %1 lists no images to probe"_s.arg(config->sourcePath));
+    if (config->images.isEmpty() && config->ci.isEmpty())
+        return fail(u"serve: %1 lists no images to probe and no CI sources"_s.arg(
+            config->sourcePath));
+    const Result<LogClassifier> classifier = classifierFor(*config);
+    if (!classifier)
+        return fail(classifier.error());
     auto opened = openStore(parser, *config);
     if (!opened)
         return fail(opened.error());
@@ -243,7 +249,27 @@ int runServe(const QStringList &arguments)
         }
         say(logLine(result));
     });
-    QObject::connect(&scheduler, &ProbeScheduler::idle, &loop, &QEventLoop::quit);
+
+    CiIngester ingester(store.get(), *classifier);
+    HttpClient http;
+    CiPoller poller(config->ci, &ingester, &http);
+    QObject::connect(&poller, &CiPoller::roundFinished, [](const QString &summary, bool) {
+        say(TimeFormat::toIso8601(QDateTime::currentMSecsSinceEpoch()) + u' ' + summary);
+    });
+
+    // After a signal: done when neither probes nor CI rounds run any more.
+    bool probesIdle = false;
+    bool ciIdle = false;
+    QObject::connect(&scheduler, &ProbeScheduler::idle, &loop, [&] {
+        probesIdle = true;
+        if (ciIdle)
+            loop.quit();
+    });
+    QObject::connect(&poller, &CiPoller::idle, &loop, [&] {
+        ciIdle = true;
+        if (probesIdle)
+            loop.quit();
+    });
 
     // On SIGINT/SIGTERM: no new probes; running ones get a few seconds to finish and be
     // stored, then the history is flushed and closed.
@@ -252,7 +278,9 @@ int runServe(const QStringList &arguments)
     QTimer grace;
     grace.setSingleShot(true);
     QObject::connect(&grace, &QTimer::timeout, &loop, [&] {
-        say(u"pullwatch: serve: abandoning %1 unfinished probes"_s.arg(scheduler.running()));
+        say(u"pullwatch: serve: abandoning %1 unfinished probes and %2 CI rounds"_s
+                .arg(scheduler.running())
+                .arg(poller.running()));
         loop.quit();
     });
     QObject::connect(&termination, &TerminationSignals::received, &loop, [&](int signal) {
@@ -263,11 +291,15 @@ int runServe(const QStringList &arguments)
                 .arg(scheduler.running()));
         grace.start(GraceMs);
         scheduler.stop();
+        poller.stop();
     });
 
-    say(u"pullwatch: serve: probing %1 images from %2 into %3"_s.arg(scheduler.imageCount())
+    say(u"pullwatch: serve: probing %1 images and reading %2 CI sources from %3 into %4"_s
+            .arg(scheduler.imageCount())
+            .arg(config->ci.size())
             .arg(config->sourcePath, store->location()));
     scheduler.start();
+    poller.start();
     loop.exec();
     store.reset();
     return exitCode;

@@ -26,6 +26,36 @@ LogClassifier::LogClassifier(std::shared_ptr<const Database> database)
 {
 }
 
+namespace {
+// The prefilter sees raw lines, which may start with a timestamp or an escape sequence and end
+// in a carriage return: anchors come off there (outside classes), making the prefilter match a
+// superset. The rule's own regex then applies them to the readable line.
+QByteArray prefilterPattern(const QString &pattern)
+{
+    const QByteArray in = pattern.toUtf8();
+    QByteArray out;
+    out.reserve(in.size());
+    bool inClass = false;
+    for (qsizetype i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c == '\\' && i + 1 < in.size()) {
+            out.append(c).append(in[++i]);
+            continue;
+        }
+        if (inClass) {
+            if (c == ']' && !(out.endsWith('[') || out.endsWith("[^")))
+                inClass = false;
+        } else if (c == '[') {
+            inClass = true;
+        } else if (c == '^' || c == '$') {
+            continue;
+        }
+        out.append(c);
+    }
+    return out;
+}
+} // namespace
+
 Result<LogClassifier> LogClassifier::create(RuleSet rules)
 {
     auto database = std::make_shared<Database>();
@@ -37,7 +67,7 @@ Result<LogClassifier> LogClassifier::create(RuleSet rules)
     std::vector<unsigned> ids;
     patterns.reserve(list.size());
     for (qsizetype i = 0; i < list.size(); ++i) {
-        patterns.push_back(list[i].pattern.toUtf8());
+        patterns.push_back(prefilterPattern(list[i].pattern));
         expressions.push_back(patterns.back().constData());
         // Multi-line: ^ and $ hold at line boundaries inside a chunk of many lines.
         flags.push_back(HS_FLAG_MULTILINE | (list[i].caseless ? HS_FLAG_CASELESS : 0u));

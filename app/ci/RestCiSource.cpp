@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
@@ -201,17 +202,18 @@ void RestCiSource::fail(const QString &what, const QString &problem)
     finish(Error{name() + u": "_s + problem + u" ("_s + what + u')'});
 }
 
-void RestCiSource::get(const QUrl &url, qint64 timeoutMs, QString what, QList<int> accepted,
+void RestCiSource::get(const QUrl &url, Fetching kind, QString what,
                        std::function<void(const HttpResponse &)> done)
 {
+    const bool log = kind == Fetching::Log;
     auto call = std::make_shared<Call>();
     call->request = request(url);
-    call->request.timeoutMs = timeoutMs;
-    call->request.maxKeptBytes = timeoutMs == LogTimeoutMs ? MaxLogBytes : MaxApiBytes;
+    call->request.timeoutMs = log ? LogTimeoutMs : ApiTimeoutMs;
+    call->request.maxKeptBytes = log ? MaxLogBytes : MaxApiBytes;
     call->request.byteLimit = call->request.maxKeptBytes;
+    call->accepted = log ? QList<int>{404, 410} : QList<int>{};
     call->originalUrl = url;
     call->what = std::move(what);
-    call->accepted = std::move(accepted);
     call->done = std::move(done);
     call->generation = m_generation;
     const QByteArray credential = credentialHeader();
@@ -226,9 +228,10 @@ void RestCiSource::get(const QUrl &url, qint64 timeoutMs, QString what, QList<in
 
 void RestCiSource::send(std::shared_ptr<Call> call)
 {
-    m_http->send(call->request, [this, call](HttpResponse response) {
-        if (call->generation == m_generation)
-            received(call, std::move(response));
+    // The client may outlive this source (it is shared): a late answer must find it gone.
+    m_http->send(call->request, [self = QPointer(this), call](HttpResponse response) {
+        if (self && call->generation == self->m_generation)
+            self->received(call, std::move(response));
     });
 }
 
@@ -305,7 +308,7 @@ void RestCiSource::received(const std::shared_ptr<Call> &call, HttpResponse resp
 void RestCiSource::listRuns(const QUrl &url, int page)
 {
     emit progress(name() + u": listing runs, page %1"_s.arg(page));
-    get(url, ApiTimeoutMs, u"listing runs"_s, {}, [this, url, page](const HttpResponse &response) {
+    get(url, Fetching::Listing, u"listing runs"_s, [this, url, page](const HttpResponse &response) {
         qsizetype listed = 0;
         Result<QList<Run>> runs = parseRuns(response.body, listed);
         if (!runs)
@@ -350,7 +353,7 @@ void RestCiSource::listJobs(const QUrl &url)
 {
     const Run run = m_runs.at(m_runIndex);
     const QString what = u"listing jobs of run "_s + run.id;
-    get(url, ApiTimeoutMs, what, {}, [this, url, run, what](const HttpResponse &response) {
+    get(url, Fetching::Listing, what, [this, url, run, what](const HttpResponse &response) {
         qsizetype listed = 0;
         Result<QList<Job>> jobs = parseJobs(response.body, run, listed);
         if (!jobs)
@@ -385,7 +388,7 @@ void RestCiSource::nextJob()
                                .arg(m_runs.size())
                                .arg(m_jobIndex + 1)
                                .arg(m_jobs.size()));
-    get(logUrl(job), LogTimeoutMs, u"downloading the log of job "_s + job.id, {404, 410},
+    get(logUrl(job), Fetching::Log, u"downloading the log of job "_s + job.id,
         [this, job](const HttpResponse &response) {
             CiJobLog log;
             log.key = m_provider + u':' + m_repo + u":job:"_s + job.id;
@@ -395,8 +398,9 @@ void RestCiSource::nextJob()
             if (!log.logMissing)
                 log.log = response.body;
             const quint64 generation = m_generation;
+            const QPointer self(this);
             emit jobLog(log);
-            if (generation == m_generation) // the receiver may have cancelled
+            if (self && generation == m_generation) // the receiver may have cancelled
                 nextJob();
         });
 }

@@ -106,7 +106,12 @@ private:
     void send(std::shared_ptr<Call> call);
     void received(const std::shared_ptr<Call> &call, HttpResponse response);
     void retryLater(std::shared_ptr<Call> call, qint64 delayMs);
-    void get(const QUrl &url, qint64 timeoutMs, QString what, QList<int> accepted,
+    enum class Fetching
+    {
+        Listing,
+        Log // longer deadline, larger body, 404/410 are an answer (the log is gone)
+    };
+    void get(const QUrl &url, Fetching kind, QString what,
              std::function<void(const HttpResponse &)> done);
     void fail(const QString &what, const QString &problem);
     void finish(Status status);
