@@ -26,9 +26,7 @@ namespace {
 class ProgressLine
 {
 public:
-    explicit ProgressLine(QString what)
-        : m_what(std::move(what))
-        , m_enabled(stderrIsTerminal())
+    explicit ProgressLine(QString what) : m_what(std::move(what)), m_enabled(stderrIsTerminal())
     {
         m_clock.start();
     }
@@ -174,8 +172,8 @@ int runIngest(const QStringList &arguments)
     if (!parse(parser, arguments, {github, gitlab, apiUrl}, &error))
         return fail(u"ingest: "_s + error);
     const QStringList paths = parser.positionalArguments().mid(1);
-    const int sources = (parser.isSet(github) ? 1 : 0) + (parser.isSet(gitlab) ? 1 : 0) +
-                        (paths.isEmpty() ? 0 : 1);
+    const int sources =
+        (parser.isSet(github) ? 1 : 0) + (parser.isSet(gitlab) ? 1 : 0) + (paths.isEmpty() ? 0 : 1);
     if (sources != 1)
         return fail(u"ingest: give log files or directories, --github OWNER/REPO, or --gitlab "
                     u"PROJECT (one of them)"_s);
@@ -236,9 +234,8 @@ int runIngest(const QStringList &arguments)
                 ci->cancel();
             }
         });
-        QObject::connect(ci.get(), &CiSource::progress, [&](const QString &text) {
-            progress.show(text);
-        });
+        QObject::connect(ci.get(), &CiSource::progress,
+                         [&](const QString &text) { progress.show(text); });
         QObject::connect(ci.get(), &CiSource::finished, &loop, [&](const Status &outcome) {
             if (status && !outcome)
                 status = outcome;
@@ -258,6 +255,7 @@ int runIngest(const QStringList &arguments)
     line["missing_logs"] = totals.missingLogs;
     line["lines"] = totals.lines;
     line["events"] = totals.events;
+    line["without_image"] = totals.withoutImage;
     line["ok"] = totals.ok;
     line["failed"] = totals.failed;
     printJsonLine(line);

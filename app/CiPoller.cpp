@@ -28,15 +28,13 @@ struct CiPoller::Source
 
 CiPoller::CiPoller(QList<CiSourceConfig> sources, CiIngester *ingester, HttpClient *http,
                    QObject *parent)
-    : QObject(parent)
-    , m_ingester(ingester)
-    , m_http(http)
+    : QObject(parent), m_ingester(ingester), m_http(http)
 {
     for (CiSourceConfig &config : sources) {
         auto source = std::make_unique<Source>();
         source->config = std::move(config);
-        source->timer.setInterval(static_cast<int>(std::min<qint64>(source->config.intervalMs,
-                                                                    INT_MAX)));
+        source->timer.setInterval(
+            static_cast<int>(std::min<qint64>(source->config.intervalMs, INT_MAX)));
         Source *raw = source.get();
         connect(&source->timer, &QTimer::timeout, this, [this, raw] { poll(*raw); });
         m_sources.push_back(std::move(source));
@@ -47,8 +45,9 @@ CiPoller::~CiPoller() = default;
 
 int CiPoller::running() const
 {
-    return static_cast<int>(std::count_if(m_sources.cbegin(), m_sources.cend(),
-                                          [](const auto &source) { return source->api != nullptr; }));
+    return static_cast<int>(
+        std::count_if(m_sources.cbegin(), m_sources.cend(),
+                      [](const auto &source) { return source->api != nullptr; }));
 }
 
 void CiPoller::start()

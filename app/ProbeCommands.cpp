@@ -1,9 +1,9 @@
 // pullwatch probe and pullwatch serve: the registry prober on the command line.
+#include "CiPoller.h"
 #include "CommandLine.h"
 #include "CommandLineSupport.h"
-#include "ProbeRecorder.h"
-#include "CiPoller.h"
 #include "HttpClient.h"
+#include "ProbeRecorder.h"
 #include "ProbeScheduler.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
@@ -214,8 +214,8 @@ int runServe(const QStringList &arguments)
     if (!config)
         return fail(config.error());
     if (config->images.isEmpty() && config->ci.isEmpty())
-        return fail(u"serve: %1 lists no images to probe and no CI sources"_s.arg(
-            config->sourcePath));
+        return fail(
+            u"serve: %1 lists no images to probe and no CI sources"_s.arg(config->sourcePath));
     const Result<LogClassifier> classifier = classifierFor(*config);
     if (!classifier)
         return fail(classifier.error());

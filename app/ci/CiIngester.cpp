@@ -54,10 +54,7 @@ struct FileState
 };
 } // namespace
 
-HistoryLedger::HistoryLedger(HistoryStore *store)
-    : m_store(store)
-{
-}
+HistoryLedger::HistoryLedger(HistoryStore *store) : m_store(store) {}
 
 bool HistoryLedger::contains(const QString &key) const
 {
@@ -75,17 +72,20 @@ Status HistoryLedger::mark(const QString &key, const QString &value) const
 }
 
 CiIngester::CiIngester(HistoryStore *store, const LogClassifier &classifier)
-    : m_store(store)
-    , m_classifier(classifier)
-    , m_ledger(store)
-{
-}
+    : m_store(store), m_classifier(classifier), m_ledger(store)
+{}
 
 Status CiIngester::store(const QList<CiPull> &pulls, IngestTotals &totals)
 {
     QList<PullEvent> events;
     events.reserve(pulls.size());
     for (const CiPull &pull : pulls) {
+        // Every event in the history belongs to an image; a pull whose log never names it
+        // (`classify` shows it with image null) is counted, not stored.
+        if (pull.event.image.isEmpty()) {
+            ++totals.withoutImage;
+            continue;
+        }
         events.append(pull.event);
         ++(pull.event.ok ? totals.ok : totals.failed);
     }
@@ -100,8 +100,10 @@ Status CiIngester::ingestJob(const CiJobLog &job, IngestTotals &totals)
         ++totals.missingLogs;
     } else {
         PullExtractor extractor(job.context, job.finishedAtMs);
-        const LogScanStats stats = LogScan(m_classifier).scanBytes(
-            job.log, [&](const LogLineMatch &line) { extractor.add(line); });
+        const LogScanStats stats =
+            LogScan(m_classifier).scanBytes(job.log, [&](const LogLineMatch &line) {
+                extractor.add(line);
+            });
         totals.bytes += stats.bytes;
         totals.lines += stats.lines;
         if (Status stored = store(extractor.finish(), totals); !stored)
@@ -158,8 +160,10 @@ Status CiIngester::ingestFile(const QString &path, IngestTotals &totals,
     context.jobName = info.fileName();
     context.jobUrl = QUrl::fromLocalFile(absolute).toString();
     PullExtractor extractor(context, now.modifiedMs);
-    const Result<LogScanStats> stats = LogScan(m_classifier).scanFile(
-        absolute, [&](const LogLineMatch &line) { extractor.add(line); }, progress, cancel);
+    const Result<LogScanStats> stats =
+        LogScan(m_classifier)
+            .scanFile(
+                absolute, [&](const LogLineMatch &line) { extractor.add(line); }, progress, cancel);
     if (!stats)
         return Error{stats.error()};
     QList<CiPull> pulls = extractor.finish();

@@ -32,7 +32,8 @@ struct IngestTotals
     qint64 missingLogs = 0; // jobs whose log the server no longer has
     qint64 bytes = 0;
     qint64 lines = 0;
-    qint64 events = 0;
+    qint64 events = 0;       // stored
+    qint64 withoutImage = 0; // pulls whose log never names the image: not stored
     qint64 ok = 0;
     qint64 failed = 0;
 };

@@ -23,8 +23,7 @@ struct LogClassifier::Database
 
 LogClassifier::LogClassifier(std::shared_ptr<const Database> database)
     : m_database(std::move(database))
-{
-}
+{}
 
 namespace {
 // The prefilter sees raw lines, which may start with a timestamp or an escape sequence and end
@@ -96,8 +95,7 @@ const RuleSet &LogClassifier::rules() const
     return m_database->rules;
 }
 
-LogClassifier::Scanner::Scanner(const LogClassifier &classifier)
-    : m_classifier(classifier)
+LogClassifier::Scanner::Scanner(const LogClassifier &classifier) : m_classifier(classifier)
 {
     if (classifier.m_database->prototype)
         hs_clone_scratch(classifier.m_database->prototype, &m_scratch);

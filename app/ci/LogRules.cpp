@@ -1,8 +1,8 @@
 #include "LogRules.h"
 
 #include <QDir>
-#include <QFileInfo>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -88,7 +88,8 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError)
-        return Error{u"%1: offset %2: %3"_s.arg(fileName).arg(error.offset).arg(error.errorString())};
+        return Error{
+            u"%1: offset %2: %3"_s.arg(fileName).arg(error.offset).arg(error.errorString())};
     const QJsonObject root = document.object();
     const QString family = root.value(u"family"_s).toString(QFileInfo(fileName).baseName());
     RuleSet set;
@@ -108,8 +109,8 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         } else if (rule.kind == RuleKind::Fail) {
             const auto parsed = categoryFromId(category);
             if (!parsed)
-                return Error{u"%1: rule \"%2\": unknown category \"%3\""_s.arg(fileName, rule.id,
-                                                                               category)};
+                return Error{
+                    u"%1: rule \"%2\": unknown category \"%3\""_s.arg(fileName, rule.id, category)};
             rule.category = *parsed;
         }
         rule.pattern = object.value(u"pattern"_s).toString();

@@ -58,10 +58,7 @@ struct LogScan::ChunkResult
     QList<LogLineMatch> matches; // line: 0-based within the chunk; tsMs may be Inherit
 };
 
-LogScan::LogScan(const LogClassifier &classifier)
-    : m_classifier(classifier)
-{
-}
+LogScan::LogScan(const LogClassifier &classifier) : m_classifier(classifier) {}
 
 LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
 {
@@ -187,10 +184,9 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
         Chunk chunk{buffer.left(cut)};
         buffer.remove(0, cut);
         endsWithNewline = chunk.data.endsWith('\n');
-        inflight.push_back(QtConcurrent::run(QThreadPool::globalInstance(),
-                                             [this, chunk = std::move(chunk)] {
-                                                 return classifyChunk(chunk);
-                                             }));
+        inflight.push_back(
+            QtConcurrent::run(QThreadPool::globalInstance(),
+                              [this, chunk = std::move(chunk)] { return classifyChunk(chunk); }));
         while (static_cast<int>(inflight.size()) >= maxInflight)
             drain();
     }

@@ -12,9 +12,9 @@ namespace pw {
 // A line a rule won, in log order.
 struct LogLineMatch
 {
-    qint64 line = 0;   // 1-based
-    qint64 tsMs = -1;  // the line's timestamp, or the nearest earlier one in the log; -1 if none
-    QString text;      // readable (logtext::readableText), at most MaxTextBytes around the match
+    qint64 line = 0;  // 1-based
+    qint64 tsMs = -1; // the line's timestamp, or the nearest earlier one in the log; -1 if none
+    QString text;     // readable (logtext::readableText), at most MaxTextBytes around the match
     LineMatch match;
 };
 

@@ -37,10 +37,8 @@ qint64 pullDurationMs(const QString &text)
 } // namespace
 
 PullExtractor::PullExtractor(CiContext context, qint64 fallbackTsMs)
-    : m_context(std::move(context))
-    , m_fallbackTsMs(fallbackTsMs)
-{
-}
+    : m_context(std::move(context)), m_fallbackTsMs(fallbackTsMs)
+{}
 
 CiPull PullExtractor::pullFor(const LogLineMatch &line, const QString &image, bool ok,
                               Category category) const
@@ -69,8 +67,8 @@ void PullExtractor::flush()
         return;
     CiPull &pull = m_pending->pull;
     if (pull.attempts > 1)
-        pull.event.message = truncateMessage(
-            pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
+        pull.event.message =
+            truncateMessage(pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
     if (!pull.event.ok && pull.event.category != Category::Unknown)
         m_causes.insert(pull.event.image, pull.event.category);
     m_pulls.append(std::move(pull));
@@ -99,20 +97,23 @@ void PullExtractor::addLine(const LogLineMatch &line)
     switch (rule.kind) {
     case RuleKind::Start:
         // A new try of a pull that announced a retry continues it; anything else is a new pull.
-        if (m_pending && !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
+        if (m_pending &&
+            !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
             flush();
         if (m_pending)
             m_pending->awaitingRetry = false;
         return;
     case RuleKind::Retry:
         if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
-            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false};
+            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false, line.line};
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
         return;
     case RuleKind::Fail:
         if (m_pending && !m_pending->pull.event.ok &&
-            sameImage(m_pending->pull.event.image, image)) {
+            sameImage(m_pending->pull.event.image, image) &&
+            (m_pending->awaitingRetry || line.line - m_pending->lastLine <= MergeDistance)) {
+            m_pending->lastLine = line.line;
             PullEvent &event = m_pending->pull.event;
             if (event.image.isEmpty())
                 event.image = image;
@@ -126,7 +127,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             return;
         }
         flush();
-        m_pending = Pending{pullFor(line, image, false, rule.category), false};
+        m_pending = Pending{pullFor(line, image, false, rule.category), false, line.line};
         return;
     case RuleKind::Ok:
         if (m_pending && sameImage(m_pending->pull.event.image, image) &&

@@ -13,14 +13,15 @@ namespace pw {
 // One pull attempt found in a log.
 struct CiPull
 {
-    PullEvent event;        // source ci; ts from the log, else the fallback time
+    PullEvent event; // source ci; ts from the log, else the fallback time
     bool timestampFromLog = false;
-    int attempts = 1;       // tries of this pull the log shows (retries + 1)
+    int attempts = 1; // tries of this pull the log shows (retries + 1)
 };
 
 // Turns the lines the classifier won into pull attempts (DESIGN.md "Failure categories"):
 //  - every failed or successful pull is one attempt; several failure lines about one pull
-//    (docker's error, then the runner's "pull failed") merge, the most specific cause winning;
+//    (docker's error, then the runner's "pull failed", at most MergeDistance lines apart)
+//    merge, the most specific cause winning;
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
 //  - lines that do not name the image take it from the pull in progress (`start` lines);
 //  - kubelet's back-off notices take the cause of the image's last failed pull.
@@ -38,7 +39,12 @@ private:
     {
         CiPull pull;
         bool awaitingRetry = false;
+        qint64 lastLine = 0; // the last failure line merged into it
     };
+
+    // Failure lines this close belong to one pull (docker's error, then the runner's verdict);
+    // farther apart they are separate pulls unless a retry was announced.
+    static constexpr qint64 MergeDistance = 10;
 
     CiPull pullFor(const LogLineMatch &line, const QString &image, bool ok,
                    Category category) const;

@@ -72,8 +72,8 @@ void TestLogText::leadingTimestamp_data()
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QString>("iso"); // empty: none
 
-    QTest::newRow("GitHub, 7 digits") << QByteArray("2025-05-18T08:42:15.1234567Z Run x")
-                                      << u"2025-05-18T08:42:15.123Z"_s;
+    QTest::newRow("GitHub, 7 digits")
+        << QByteArray("2025-05-18T08:42:15.1234567Z Run x") << u"2025-05-18T08:42:15.123Z"_s;
     QTest::newRow("GitHub after BOM") << QByteArray("\xEF\xBB\xBF"
                                                     "2025-05-18T08:42:15.1Z x")
                                       << u"2025-05-18T08:42:15.100Z"_s;

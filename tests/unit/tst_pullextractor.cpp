@@ -122,8 +122,9 @@ void TestPullExtractor::extract()
     QFETCH(QString, log);
     QFETCH(QList<Expected>, expected);
     PullExtractor extractor;
-    LogScan(*m_classifier).scanBytes(log.toUtf8(),
-                                     [&](const LogLineMatch &line) { extractor.add(line); });
+    LogScan(*m_classifier).scanBytes(log.toUtf8(), [&](const LogLineMatch &line) {
+        extractor.add(line);
+    });
     const QList<CiPull> pulls = extractor.finish();
     QCOMPARE(pulls.size(), expected.size());
     for (qsizetype i = 0; i < pulls.size(); ++i) {
@@ -145,14 +146,14 @@ void TestPullExtractor::timestampsAndContext()
                            "2025-05-18T08:42:16.5000000Z Error response from daemon:\n"
                            "toomanyrequests: You have reached your pull rate limit\n"
                            "Successfully pulled image \"nginx:1.25\" in 1.5s\n";
-    CiContext context{u"github"_s, u"o/r"_s, u"11"_s, u"22"_s, u"build"_s,
-                      u"https://github.com/o/r/actions/runs/11/job/22"_s};
+    CiContext context{u"github"_s, u"o/r"_s,   u"11"_s,
+                      u"22"_s,     u"build"_s, u"https://github.com/o/r/actions/runs/11/job/22"_s};
     PullExtractor extractor(context, 1'000);
     LogScan(*m_classifier).scanBytes(log, [&](const LogLineMatch &line) { extractor.add(line); });
     const QList<CiPull> pulls = extractor.finish();
     QCOMPARE(pulls.size(), 2);
-    QCOMPARE(pulls[0].event.ts, QDateTime(QDate(2025, 5, 18), QTime(8, 42, 16, 500), Qt::UTC)
-                                    .toMSecsSinceEpoch());
+    QCOMPARE(pulls[0].event.ts,
+             QDateTime(QDate(2025, 5, 18), QTime(8, 42, 16, 500), Qt::UTC).toMSecsSinceEpoch());
     QVERIFY(pulls[0].timestampFromLog);
     QCOMPARE(pulls[0].event.ci, context);
     QCOMPARE(pulls[0].event.ciLine, 3);
