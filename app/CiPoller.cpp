@@ -63,11 +63,13 @@ void CiPoller::start()
 void CiPoller::stop()
 {
     m_stopped = true;
+    m_stopping = true; // cancel() reports finished at once: idle() is emitted here, once
     for (auto &source : m_sources) {
         source->timer.stop();
         if (source->api)
             source->api->cancel();
     }
+    m_stopping = false;
     if (running() == 0)
         emit idle();
 }
@@ -82,25 +84,30 @@ void CiPoller::poll(Source &source)
         const Status status = m_ingester->ingestPath(source.config.path, source.totals);
         return finishRound(source, status, source.totals);
     }
+    std::unique_ptr<RestCiSource> api;
     if (source.config.provider == u"github"_s)
-        source.api = std::make_unique<GitHubSource>(source.config, m_http);
+        api = std::make_unique<GitHubSource>(source.config, m_http);
     else
-        source.api = std::make_unique<GitLabSource>(source.config, m_http);
-    CiSource *api = source.api.get();
-    connect(api, &CiSource::jobLog, this, [this, &source](const CiJobLog &job) {
+        api = std::make_unique<GitLabSource>(source.config, m_http);
+    // Each round lists every run in its window; polling needs only the recent ones (an
+    // `ingest` reads further back), which keeps a round within GITHUB_TOKEN's hourly budget.
+    api->setLimits(PollRuns, PollDays);
+    source.api = std::move(api);
+    CiSource *raw = source.api.get();
+    connect(raw, &CiSource::jobLog, this, [this, &source](const CiJobLog &job) {
         if (Status stored = m_ingester->ingestJob(job, source.totals); !stored) {
             source.status = stored;
             source.api->cancel();
         }
     });
-    connect(api, &CiSource::finished, this, [this, &source](const Status &status) {
+    connect(raw, &CiSource::finished, this, [this, &source](const Status &status) {
         // Delete the source later: this runs inside its signal.
         source.api.release()->deleteLater();
         finishRound(source, source.status ? status : source.status, source.totals);
-        if (m_stopped && running() == 0)
+        if (m_stopped && !m_stopping && running() == 0)
             emit idle();
     });
-    api->fetch(m_ingester->ledger());
+    raw->fetch(m_ingester->ledger());
 }
 
 void CiPoller::finishRound(Source &source, const Status &status, const IngestTotals &totals)

@@ -19,6 +19,9 @@ class CiPoller : public QObject
 {
     Q_OBJECT
 public:
+    static constexpr int PollRuns = 200;
+    static constexpr int PollDays = 3;
+
     CiPoller(QList<CiSourceConfig> sources, CiIngester *ingester, HttpClient *http,
              QObject *parent = nullptr);
     ~CiPoller() override;
@@ -42,6 +45,7 @@ private:
     HttpClient *m_http;
     std::vector<std::unique_ptr<Source>> m_sources;
     bool m_stopped = true;
+    bool m_stopping = false;
 };
 
 } // namespace pw

@@ -39,7 +39,8 @@ public:
     // each remaining log and emits jobLog for it, one at a time, oldest first; then finished().
     // The ledger must outlive the fetch (until finished).
     virtual void fetch(const IngestLedger &ledger) = 0;
-    // Stops a running fetch; finished() follows with an error saying so.
+    // Stops a running fetch: finished() with an error saying so is emitted before this returns,
+    // and nothing after it.
     virtual void cancel() = 0;
 
 signals:

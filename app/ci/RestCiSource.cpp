@@ -277,17 +277,19 @@ void RestCiSource::received(const std::shared_ptr<Call> &call, HttpResponse resp
     }
 
     if (const Throttle limit = throttle(response); limit.limited) {
-        const qint64 until = limit.untilMs > 0 ? limit.untilMs + ResetMarginMs
-                                               : now + (DefaultMaxWaitMs << call->rateLimitRetries);
+        // Without a time, back off from a minute, doubling (GitHub's advice for secondary limits).
+        const qint64 until =
+            limit.untilMs > 0 ? limit.untilMs : now + (DefaultMaxWaitMs << call->rateLimitRetries);
         if (until - now <= m_maxWaitMs && call->rateLimitRetries < MaxRateLimitRetries) {
             ++call->rateLimitRetries;
             emit progress(name() +
                           u": rate limited, waiting %1 s"_s.arg((until - now + 999) / 1000));
-            retryLater(call, until - now);
+            retryLater(call, until - now + ResetMarginMs);
             return;
         }
-        return fail(call->what, u"HTTP %1 rate limit exceeded until %2"_s.arg(response.status)
-                                    .arg(isoTime(until - ResetMarginMs)));
+        return fail(
+            call->what,
+            u"HTTP %1 rate limit exceeded until %2"_s.arg(response.status).arg(isoTime(until)));
     }
 
     if (isTransient(response.status) && call->errorRetries < MaxErrorRetries) {
@@ -341,6 +343,11 @@ void RestCiSource::listRuns(const QUrl &url, int page)
     });
 }
 
+QString RestCiSource::jobKey(const QString &jobId) const
+{
+    return m_provider + u':' + m_repo + u":job:"_s + jobId;
+}
+
 void RestCiSource::nextRun()
 {
     if (++m_runIndex >= m_runs.size())
@@ -361,7 +368,7 @@ void RestCiSource::listJobs(const QUrl &url)
         for (const Job &job : std::as_const(*jobs)) {
             const bool known = std::any_of(m_jobs.cbegin(), m_jobs.cend(),
                                            [&job](const Job &other) { return other.id == job.id; });
-            if (!known && !m_ledger->contains(m_provider + u':' + m_repo + u":job:"_s + job.id))
+            if (!known && !m_ledger->contains(jobKey(job.id)))
                 m_jobs.append(job);
         }
         const QUrl next = nextPage(response, url);
@@ -391,7 +398,7 @@ void RestCiSource::nextJob()
     get(logUrl(job), Fetching::Log, u"downloading the log of job "_s + job.id,
         [this, job](const HttpResponse &response) {
             CiJobLog log;
-            log.key = m_provider + u':' + m_repo + u":job:"_s + job.id;
+            log.key = jobKey(job.id);
             log.context = CiContext{m_provider, m_repo, job.runId, job.id, job.name, job.url};
             log.finishedAtMs = job.finishedAtMs;
             log.logMissing = response.status == 404 || response.status == 410;

@@ -44,6 +44,8 @@ public:
 
     // How errors and progress name the source: "github rook/rook", "gitlab group/app".
     QString name() const { return m_provider + u' ' + m_repo; }
+    // CiJobLog::key: "github:OWNER/REPO:job:123", "gitlab:PROJECT:job:456".
+    QString jobKey(const QString &jobId) const;
 
     // The target of rel="next" in a Link header (rel matched case-insensitively), or empty.
     static QUrl nextLink(QByteArrayView linkHeader);
