@@ -216,7 +216,9 @@ int runServe(const QStringList &arguments)
     if (config->images.isEmpty() && config->ci.isEmpty())
         return fail(
             u"serve: %1 lists no images to probe and no CI sources"_s.arg(config->sourcePath));
-    const Result<LogClassifier> classifier = classifierFor(*config);
+    // The classifier takes a moment to build: only when there are CI logs to read.
+    const Result<LogClassifier> classifier =
+        config->ci.isEmpty() ? LogClassifier::create(RuleSet()) : classifierFor(*config);
     if (!classifier)
         return fail(classifier.error());
     auto opened = openStore(parser, *config);

@@ -2,6 +2,13 @@
 
 #include <hs/hs.h>
 
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+#include <QStandardPaths>
+
+#include <cstdlib>
 #include <cstring>
 
 using namespace Qt::StringLiterals;
@@ -74,6 +81,27 @@ Result<LogClassifier> LogClassifier::create(RuleSet rules)
     }
     if (list.isEmpty())
         return LogClassifier(database);
+
+    // Compiling ~130 rules takes Vectorscan a second or more; the compiled database is kept in
+    // the user's cache, keyed by everything that goes into it, and loaded in milliseconds.
+    QCryptographicHash key(QCryptographicHash::Sha256);
+    key.addData(QByteArrayView(hs_version(), qstrlen(hs_version())));
+    for (size_t i = 0; i < patterns.size(); ++i) {
+        key.addData(patterns[i]);
+        key.addData(QByteArray(QByteArray::number(flags[i]) + '\n'));
+    }
+    const QString cacheDir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    const QString cacheFile = cacheDir + u"/classifier-"_s +
+                              QString::fromLatin1(key.result().toHex().left(32)) + u".hsdb"_s;
+    if (QFile cached(cacheFile); cached.open(QIODevice::ReadOnly)) {
+        const QByteArray bytes = cached.readAll();
+        if (hs_deserialize_database(bytes.constData(), static_cast<size_t>(bytes.size()),
+                                    &database->database) == HS_SUCCESS &&
+            hs_alloc_scratch(database->database, &database->prototype) == HS_SUCCESS)
+            return LogClassifier(database);
+        hs_free_database(std::exchange(database->database, nullptr)); // stale or damaged
+    }
+
     hs_compile_error_t *error = nullptr;
     if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
                          static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr,
@@ -87,6 +115,17 @@ Result<LogClassifier> LogClassifier::create(RuleSet rules)
     }
     if (hs_alloc_scratch(database->database, &database->prototype) != HS_SUCCESS)
         return Error{u"cannot allocate the classifier's scratch space"_s};
+
+    char *serialized = nullptr;
+    size_t length = 0;
+    if (QDir().mkpath(cacheDir) &&
+        hs_serialize_database(database->database, &serialized, &length) == HS_SUCCESS) {
+        QSaveFile file(cacheFile); // a cache only: failing to write it changes nothing
+        if (file.open(QIODevice::WriteOnly) &&
+            file.write(serialized, static_cast<qint64>(length)) == static_cast<qint64>(length))
+            file.commit();
+        std::free(serialized);
+    }
     return LogClassifier(database);
 }
 
