@@ -94,14 +94,19 @@ void PullExtractor::addLine(const LogLineMatch &line)
     if (image.isEmpty())
         image = m_currentImage;
 
+    if (rule.kind != RuleKind::Ok)
+        m_lastOk.clear();
+    if (rule.kind != RuleKind::Backoff)
+        m_lastBackoff = {};
+
     switch (rule.kind) {
     case RuleKind::Start:
-        // A new try of a pull that announced a retry continues it; anything else is a new pull.
+        // A new try of a pull that announced a retry continues it, through all its start lines
+        // ("docker pull X", "Using default tag", "Pulling from") until its outcome; anything
+        // else is a new pull.
         if (m_pending &&
             !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
             flush();
-        if (m_pending)
-            m_pending->awaitingRetry = false;
         return;
     case RuleKind::Retry:
         if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
@@ -120,6 +125,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             if (rule.category < event.category) { // the more specific cause wins
                 event.category = rule.category;
                 event.rule = rule.id;
+                event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
                 event.message = truncateMessage(line.text.trimmed());
                 event.httpStatus = line.match.status ? line.match.status : event.httpStatus;
             }
@@ -139,10 +145,22 @@ void PullExtractor::addLine(const LogLineMatch &line)
             flush();
             return;
         }
+        // GitLab says "Using docker image sha256:… for X" again when the script starts: the
+        // same image used, not pulled again (no pull started in between).
+        if (!image.isEmpty() && image == m_lastOk)
+            return;
         flush();
         m_pulls.append(pullFor(line, image, true, Category::None));
+        m_lastOk = image;
         return;
     case RuleKind::Backoff: {
+        // kubectl describe: "Back-off pulling image X", then "Error: ImagePullBackOff".
+        if (m_lastBackoff.line > 0 && sameImage(m_lastBackoff.image, image) &&
+            line.line - m_lastBackoff.line <= MergeDistance) {
+            m_lastBackoff.line = line.line;
+            return;
+        }
+        m_lastBackoff = {image, line.line};
         if (m_pending && sameImage(m_pending->pull.event.image, image))
             flush();
         const Category cause = m_causes.value(image, Category::Backoff);
@@ -159,6 +177,8 @@ QList<CiPull> PullExtractor::finish()
         return a.event.ciLine < b.event.ciLine;
     });
     m_currentImage.clear();
+    m_lastOk.clear();
+    m_lastBackoff = {};
     m_causes.clear();
     return std::exchange(m_pulls, {});
 }

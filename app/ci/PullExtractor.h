@@ -24,7 +24,9 @@ struct CiPull
 //    merge, the most specific cause winning;
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
 //  - lines that do not name the image take it from the pull in progress (`start` lines);
-//  - kubelet's back-off notices take the cause of the image's last failed pull.
+//  - kubelet's back-off notices take the cause of the image's last failed pull; notices about
+//    one back-off (kubectl describe lists two) and repeated successes without a new pull in
+//    between (GitLab names the image again when the script starts) count once.
 class PullExtractor
 {
 public:
@@ -56,6 +58,12 @@ private:
     QString m_currentImage; // canonical, from the last line that named one
     std::optional<Pending> m_pending;
     QHash<QString, Category> m_causes; // image → category of its last failed pull
+    QString m_lastOk;                  // image of the last event, when it was a success
+    struct
+    {
+        QString image;
+        qint64 line = 0;
+    } m_lastBackoff; // the last event, when it was a back-off notice
     QList<CiPull> m_pulls;
 };
 

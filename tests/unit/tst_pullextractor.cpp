@@ -90,7 +90,7 @@ void TestPullExtractor::extract_data()
         << QList<Expected>{{2, nginx, u"fail"_s, u"rate_limit"_s, 3}};
     QTest::newRow("runner's generic line does not hide the cause")
         << u"docker pull busybox\nDocker pull failed with exit code 1\ntoomanyrequests\n"_s
-        << QList<Expected>{{2, busybox, u"fail"_s, u"rate_limit"_s}};
+        << QList<Expected>{{3, busybox, u"fail"_s, u"rate_limit"_s}}; // the line with the cause
     QTest::newRow("two images, two pulls")
         << u"docker pull busybox\ntoomanyrequests\ndocker pull nginx:1.25\n"
            "Status: Image is up to date for nginx:1.25\n"_s
