@@ -151,6 +151,29 @@ def main():
     check("files: missing path exits 2 naming it", missing.returncode == 2
           and "nope" in missing.stderr.decode(), missing.stderr.decode())
 
+    # serve ingests the config's CI sources at their interval: a log appended while it runs is
+    # in the history before it stops.
+    import signal
+    import time
+    cfg = os.path.join(workdir, "serve.json")
+    with open(cfg, "w") as f:
+        json.dump({"ci": [{"provider": "files", "path": logs, "interval": "1s"}]}, f)
+    serve_db = os.path.join(workdir, "serve.db")
+    proc = subprocess.Popen([exe, "serve", "--config", cfg, "--db", serve_db],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pw.env)
+    time.sleep(3)
+    with open(path, "a") as f:
+        f.write("2025-05-18T09:00:00.0000000Z Run docker pull nginx:1.25\n"
+                "2025-05-18T09:00:01.0000000Z Status: Downloaded newer image for nginx:1.25\n")
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=15)
+    check("serve: exits 0 on SIGTERM", proc.returncode == 0, err.decode()[-500:])
+    served = pw.events(serve_db)
+    check("serve: the log's pulls, the appended one included", len(served) == 3
+          and served[-1]["image"] == "docker.io/library/nginx:1.25", served)
+    dbs.append(serve_db)
+
     # No token anywhere: outputs, history files, exports.
     blobs = list(pw.outputs)
     for db in dbs:
