@@ -1,8 +1,7 @@
 // pullwatch: with a subcommand it runs headless; without one it opens the dashboard.
 #include "CommandLine.h"
 #include "Config.h"
-#include "MainWindow.h"
-#include "SqliteHistoryStore.h"
+#include "Dashboard.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -18,11 +17,6 @@ QStringList argumentsOf(int argc, char **argv)
     return list;
 }
 
-int error(const QString &message)
-{
-    std::fprintf(stderr, "pullwatch: %s\n", message.toUtf8().constData());
-    return pw::cli::UsageError;
-}
 } // namespace
 
 int main(int argc, char **argv)
@@ -31,27 +25,23 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("pullwatch"));
     QCoreApplication::setOrganizationName(QStringLiteral("pullwatch"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PULLWATCH_VERSION));
+    const QString command = pw::cli::subcommand(arguments);
 
-    if (!pw::cli::subcommand(arguments).isEmpty() || arguments.contains(QStringLiteral("--help")) ||
+    if (command == QLatin1StringView("render")) {
+        // Headless: no display needed.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        QApplication app(argc, argv);
+        return pw::dashboard::render(arguments);
+    }
+    if (!command.isEmpty() || arguments.contains(QStringLiteral("--help")) ||
         arguments.contains(QStringLiteral("-h"))) {
         QCoreApplication app(argc, argv);
-        if (pw::cli::subcommand(arguments).isEmpty())
+        if (command.isEmpty())
             return pw::cli::run({arguments.first(), QStringLiteral("help")});
         return pw::cli::run(arguments);
     }
 
     QApplication app(argc, argv);
-    const pw::Result<pw::Config> config =
-        pw::Config::loadOrDefault(pw::cli::globalOption(arguments, QStringLiteral("config")));
-    if (!config)
-        return error(config.error());
-    auto store = pw::SqliteHistoryStore::open(pw::cli::historyPath(arguments));
-    if (!store)
-        return error(store.error());
-
-    pw::MainWindow window;
-    window.setHistorySummary((*store)->location(), (*store)->eventCount(),
-                             (*store)->images().size());
-    window.show();
-    return app.exec();
+    return pw::dashboard::run(arguments);
 }

@@ -1,28 +1,88 @@
 #include "MainWindow.h"
 
+#include "DashboardData.h"
+#include "DashboardState.h"
+#include "OverviewPage.h"
+
+#include <QActionGroup>
 #include <QLabel>
 #include <QLocale>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
 
 namespace pw {
 
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *parent)
+    : QMainWindow(parent), m_state(state), m_data(data), m_pages(new QTabWidget(this)),
+      m_overview(new OverviewPage(state, data, this)), m_status(new QLabel(this))
 {
     setWindowTitle(tr("pullwatch"));
-    m_summary = new QLabel(this);
-    m_summary->setAlignment(Qt::AlignCenter);
-    m_summary->setTextFormat(Qt::PlainText);
-    m_summary->setMargin(24);
-    setCentralWidget(m_summary);
-    resize(720, 420);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(m_overview, tr("&Overview"));
+    setCentralWidget(m_pages);
+    statusBar()->addPermanentWidget(m_status);
+    createRangeActions();
+
+    connect(m_data, &DashboardData::historySize, this, [this](qint64 events, qint64 images) {
+        m_status->setText(
+            tr("History: %1 events, %2 images").arg(QLocale().toString(events)).arg(images));
+    });
+    connect(m_data, &DashboardData::failed, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 10'000); });
+    resize(1200, 640);
+    restoreSettings();
 }
 
-void MainWindow::setHistorySummary(const QString &location, qint64 events, qsizetype images)
+MainWindow::~MainWindow()
 {
-    m_summary->setText(tr("History: %1\n%2 events from %3 images\n\n"
-                          "The dashboard pages arrive with the dashboard issue; until then use\n"
-                          "pullwatch export --report availability|breakdown|compare")
-                           .arg(location, QLocale().toString(events))
-                           .arg(images));
+    saveSettings();
+}
+
+void MainWindow::createRangeActions()
+{
+    auto *toolbar = addToolBar(tr("Time range"));
+    toolbar->setObjectName(QStringLiteral("range"));
+    auto *group = new QActionGroup(this);
+    const DashboardState::Preset presets[] = {
+        DashboardState::Preset::Hour, DashboardState::Preset::Day, DashboardState::Preset::Week,
+        DashboardState::Preset::Month, DashboardState::Preset::Quarter};
+    int key = Qt::Key_1;
+    for (const DashboardState::Preset preset : presets) {
+        QAction *action = toolbar->addAction(DashboardState::presetTitle(preset));
+        action->setCheckable(true);
+        action->setChecked(m_state->preset() == preset);
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(key++)));
+        action->setToolTip(tr("Show the last %1 (%2)")
+                               .arg(DashboardState::presetTitle(preset),
+                                    action->shortcut().toString(QKeySequence::NativeText)));
+        group->addAction(action);
+        connect(action, &QAction::triggered, this, [this, preset] { m_state->setPreset(preset); });
+        connect(m_state, &DashboardState::changed, action,
+                [this, action, preset] { action->setChecked(m_state->preset() == preset); });
+    }
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_pages->setCurrentIndex(settings.value(QStringLiteral("window/page"), 0).toInt());
+    const int preset = settings.value(QStringLiteral("window/range"), -1).toInt();
+    if (preset >= 0 && preset < static_cast<int>(DashboardState::Preset::Custom))
+        m_state->setPreset(static_cast<DashboardState::Preset>(preset));
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), m_pages->currentIndex());
+    if (m_state->preset() != DashboardState::Preset::Custom)
+        settings.setValue(QStringLiteral("window/range"), static_cast<int>(m_state->preset()));
 }
 
 } // namespace pw

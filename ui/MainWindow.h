@@ -3,22 +3,37 @@
 #include <QMainWindow>
 
 class QLabel;
+class QTabWidget;
 
 namespace pw {
 
-// The dashboard's window. Until the dashboard pages land it shows which history is open and
-// what it holds; it does no I/O of its own.
+class DashboardData;
+class DashboardState;
+class OverviewPage;
+
+// The dashboard's window: the pages, one shared time range and filter (DashboardState), the
+// history's size in the status bar. It does no I/O of its own: data comes from DashboardData.
+// Window layout, last page and range are remembered.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    MainWindow(DashboardState *state, DashboardData *data, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
-    void setHistorySummary(const QString &location, qint64 events, qsizetype images);
+    OverviewPage *overviewPage() const { return m_overview; }
 
 private:
-    QLabel *m_summary = nullptr;
+    void createRangeActions();
+    void restoreSettings();
+    void saveSettings() const;
+
+    DashboardState *m_state;
+    DashboardData *m_data;
+    QTabWidget *m_pages;
+    OverviewPage *m_overview;
+    QLabel *m_status;
 };
 
 } // namespace pw

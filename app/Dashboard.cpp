@@ -1,0 +1,101 @@
+#include "Dashboard.h"
+
+#include "CommandLine.h"
+#include "CommandLineSupport.h"
+#include "DashboardState.h"
+#include "DemoHistory.h"
+#include "HistoryService.h"
+#include "MainWindow.h"
+#include "OverviewModel.h"
+#include "OverviewPage.h"
+#include "SqliteHistoryStore.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QTemporaryDir>
+
+using namespace Qt::StringLiterals;
+
+namespace pw::dashboard {
+
+int run(const QStringList &arguments)
+{
+    const bool demo = arguments.contains(u"--demo"_s);
+    const Result<Config> config = Config::loadOrDefault(cli::globalOption(arguments, u"config"_s));
+    if (!config)
+        return cli::fail(config.error());
+
+    // --demo: a newcomer sees every page populated at once, without touching a real history.
+    QTemporaryDir demoDir;
+    QString path = cli::historyPath(arguments);
+    if (demo) {
+        path = demoDir.filePath(u"demo-history.db"_s);
+        auto store = SqliteHistoryStore::open(path);
+        if (!store)
+            return cli::fail(store.error());
+        DemoOptions options;
+        options.events = 300'000;
+        options.endMs = QDateTime::currentMSecsSinceEpoch();
+        if (Status written = DemoHistory::write(**store, options, {}); !written)
+            return cli::fail(written.error());
+        if (Status marked = (*store)->setMetadata(u"origin"_s, u"demo"_s); !marked)
+            return cli::fail(marked.error());
+    } else if (auto store = SqliteHistoryStore::open(path); !store) {
+        return cli::fail(store.error()); // a clear message before any window opens
+    }
+
+    DashboardState state;
+    HistoryService data(path);
+    MainWindow window(&state, &data);
+    if (demo)
+        window.setWindowTitle(QApplication::translate("Dashboard", "pullwatch — demo history"));
+    window.show();
+    return QApplication::exec();
+}
+
+int render(const QStringList &arguments)
+{
+    const QCommandLineOption view(u"view"_s, u"overview"_s, u"VIEW"_s);
+    const QCommandLineOption out(u"out"_s, u"PNG file to write."_s, u"FILE"_s);
+    const QCommandLineOption width(u"width"_s, u"Pixels."_s, u"W"_s, u"1400"_s);
+    const QCommandLineOption height(u"height"_s, u"Pixels."_s, u"H"_s, u"520"_s);
+    const QCommandLineOption group(u"group"_s, u"Only this group (repeatable)."_s, u"G"_s);
+    QCommandLineParser parser;
+    QString error;
+    if (!cli::parse(parser, arguments, {view, out, width, height, group}, &error))
+        return cli::fail(u"render: "_s + error);
+    if (parser.value(view) != u"overview"_s)
+        return cli::fail(u"render: --view must be overview (timeline, breakdown and compare "
+                         u"come with their pages), got \"%1\""_s.arg(parser.value(view)));
+    if (!parser.isSet(out))
+        return cli::fail(u"render: --out FILE.png is required"_s);
+    bool okWidth = false;
+    bool okHeight = false;
+    const int w = parser.value(width).toInt(&okWidth);
+    const int h = parser.value(height).toInt(&okHeight);
+    if (!okWidth || !okHeight || w < 200 || h < 150 || w > 8000 || h > 8000)
+        return cli::fail(u"render: --width and --height must be pixels between 200 and 8000"_s);
+    auto store = SqliteHistoryStore::open(cli::dbPath(parser));
+    if (!store)
+        return cli::fail(store.error());
+
+    EventFilter filter;
+    filter.groups = parser.values(group);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const Result<QList<OverviewRow>> rows = computeOverview(**store, filter, now);
+    if (!rows)
+        return cli::fail(rows.error());
+    OverviewPage page(nullptr, nullptr);
+    page.showRows(*rows, now);
+    page.resize(w, h);
+    page.setAttribute(Qt::WA_DontShowOnScreen);
+    page.show();
+    QApplication::processEvents();
+    const QString file = parser.value(out);
+    if (!page.grab().save(file, "PNG"))
+        return cli::fail(u"render: %1: cannot write the PNG"_s.arg(file));
+    cli::say(u"wrote %1 (%2 images)"_s.arg(file).arg(rows->size()));
+    return cli::Success;
+}
+
+} // namespace pw::dashboard

@@ -1,0 +1,88 @@
+#include "HistoryService.h"
+
+#include "SqliteHistoryStore.h"
+
+#include <QDateTime>
+
+namespace pw {
+
+class HistoryService::Worker : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Worker(QString path) : m_path(std::move(path)) {}
+
+    // Runs on the worker thread; the store is opened there, on first use.
+    void overview(const EventFilter &filter, quint64 generation, const std::atomic<quint64> *latest)
+    {
+        if (generation != latest->load())
+            return; // a newer request is queued behind this one
+        if (!open())
+            return;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        Result<QList<OverviewRow>> rows = computeOverview(*m_store, filter, now);
+        if (!rows) {
+            emit failed(rows.error());
+            return;
+        }
+        emit overviewReady(generation, *rows, now);
+        emit historySize(m_store->eventCount(), m_store->images().size());
+    }
+
+signals:
+    void overviewReady(quint64 generation, const QList<pw::OverviewRow> &rows, qint64 nowMs);
+    void historySize(qint64 events, qint64 images);
+    void failed(const QString &message);
+
+private:
+    bool open()
+    {
+        if (m_store)
+            return true;
+        auto store = SqliteHistoryStore::open(m_path);
+        if (!store) {
+            emit failed(store.error());
+            return false;
+        }
+        m_store = std::move(*store);
+        return true;
+    }
+
+    QString m_path;
+    std::unique_ptr<SqliteHistoryStore> m_store;
+};
+
+HistoryService::HistoryService(QString path, QObject *parent)
+    : DashboardData(parent), m_worker(new Worker(std::move(path)))
+{
+    qRegisterMetaType<QList<pw::OverviewRow>>();
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &Worker::overviewReady, this,
+            [this](quint64 generation, const QList<OverviewRow> &rows, qint64 now) {
+                if (generation == m_overviewGeneration.load())
+                    emit overviewReady(rows, now);
+            });
+    connect(m_worker, &Worker::historySize, this, &DashboardData::historySize);
+    connect(m_worker, &Worker::failed, this, &DashboardData::failed);
+    m_thread.setObjectName(QStringLiteral("history"));
+    m_thread.start();
+}
+
+HistoryService::~HistoryService()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void HistoryService::requestOverview(const EventFilter &filter)
+{
+    const quint64 generation = ++m_overviewGeneration;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, filter, generation, this] {
+        worker->overview(filter, generation, &m_overviewGeneration);
+    });
+}
+
+} // namespace pw
+
+#include "HistoryService.moc"

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "Overview.h"
+
+#include <QObject>
+
+namespace pw {
+
+// What the dashboard's pages ask of the history, answered asynchronously and off the GUI thread
+// (app/HistoryService implements it; tests may answer synchronously). Only the answer to the
+// latest request of a kind is delivered: a page never shows stale figures after a newer ask.
+class DashboardData : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    virtual void requestOverview(const EventFilter &filter) = 0;
+
+signals:
+    void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
+    // The history's size, for the status bar; sent after each answer.
+    void historySize(qint64 events, qint64 images);
+    void failed(const QString &message);
+};
+
+} // namespace pw
+
+Q_DECLARE_METATYPE(pw::OverviewRow)
