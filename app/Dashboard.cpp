@@ -4,11 +4,13 @@
 #include "CommandLineSupport.h"
 #include "DashboardState.h"
 #include "DemoHistory.h"
+#include "FailuresPage.h"
 #include "HistoryService.h"
 #include "MainWindow.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
 #include "SqliteHistoryStore.h"
+#include "TimeFormat.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -55,18 +57,21 @@ int run(const QStringList &arguments)
 
 int render(const QStringList &arguments)
 {
-    const QCommandLineOption view(u"view"_s, u"overview"_s, u"VIEW"_s);
+    const QCommandLineOption view(u"view"_s, u"overview or breakdown."_s, u"VIEW"_s);
     const QCommandLineOption out(u"out"_s, u"PNG file to write."_s, u"FILE"_s);
+    const QCommandLineOption from(u"from"_s, u"Start (ISO 8601 or -7d)."_s, u"T"_s, u"-30d"_s);
+    const QCommandLineOption to(u"to"_s, u"End (ISO 8601 or -1h)."_s, u"T"_s);
     const QCommandLineOption width(u"width"_s, u"Pixels."_s, u"W"_s, u"1400"_s);
-    const QCommandLineOption height(u"height"_s, u"Pixels."_s, u"H"_s, u"520"_s);
+    const QCommandLineOption height(u"height"_s, u"Pixels."_s, u"H"_s, u"700"_s);
     const QCommandLineOption group(u"group"_s, u"Only this group (repeatable)."_s, u"G"_s);
     QCommandLineParser parser;
     QString error;
-    if (!cli::parse(parser, arguments, {view, out, width, height, group}, &error))
+    if (!cli::parse(parser, arguments, {view, out, from, to, width, height, group}, &error))
         return cli::fail(u"render: "_s + error);
-    if (parser.value(view) != u"overview"_s)
-        return cli::fail(u"render: --view must be overview (timeline, breakdown and compare "
-                         u"come with their pages), got \"%1\""_s.arg(parser.value(view)));
+    const QString page = parser.value(view);
+    if (page != u"overview"_s && page != u"breakdown"_s)
+        return cli::fail(u"render: --view must be overview or breakdown (timeline and compare "
+                         u"come with their pages), got \"%1\""_s.arg(page));
     if (!parser.isSet(out))
         return cli::fail(u"render: --out FILE.png is required"_s);
     bool okWidth = false;
@@ -75,26 +80,51 @@ int render(const QStringList &arguments)
     const int h = parser.value(height).toInt(&okHeight);
     if (!okWidth || !okHeight || w < 200 || h < 150 || w > 8000 || h > 8000)
         return cli::fail(u"render: --width and --height must be pixels between 200 and 8000"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const Result<qint64> start = TimeFormat::parseTime(parser.value(from), now);
+    const Result<qint64> end =
+        parser.isSet(to) ? TimeFormat::parseTime(parser.value(to), now) : Result<qint64>(now + 1);
+    if (!start || !end)
+        return cli::fail(u"render: "_s + (!start ? start.error() : end.error()));
+    if (*end <= *start)
+        return cli::fail(u"render: --to must be after --from"_s);
     auto store = SqliteHistoryStore::open(cli::dbPath(parser));
     if (!store)
         return cli::fail(store.error());
 
     EventFilter filter;
     filter.groups = parser.values(group);
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const Result<QList<OverviewRow>> rows = computeOverview(**store, filter, now);
-    if (!rows)
-        return cli::fail(rows.error());
-    OverviewPage page(nullptr, nullptr);
-    page.showRows(*rows, now);
-    page.resize(w, h);
-    page.setAttribute(Qt::WA_DontShowOnScreen);
-    page.show();
+    std::unique_ptr<QWidget> widget;
+    QString what;
+    if (page == u"overview"_s) {
+        const Result<QList<OverviewRow>> rows = computeOverview(**store, filter, now);
+        if (!rows)
+            return cli::fail(rows.error());
+        auto overview = std::make_unique<OverviewPage>(nullptr, nullptr);
+        overview->showRows(*rows, now);
+        what = u"%1 images"_s.arg(rows->size());
+        widget = std::move(overview);
+    } else {
+        DashboardState state; // the dashboard's bucket size for this range
+        state.setCustomRange({*start, *end});
+        const TimeRange range = state.range(now);
+        const Result<FailureSummary> summary =
+            computeFailures(**store, filter, range, state.bucketMs(now));
+        if (!summary)
+            return cli::fail(summary.error());
+        auto failures = std::make_unique<FailuresPage>(nullptr, nullptr);
+        failures->showSummary(*summary, range);
+        what = u"%1 failures"_s.arg(summary->failures);
+        widget = std::move(failures);
+    }
+    widget->resize(w, h);
+    widget->setAttribute(Qt::WA_DontShowOnScreen);
+    widget->show();
     QApplication::processEvents();
     const QString file = parser.value(out);
-    if (!page.grab().save(file, "PNG"))
+    if (!widget->grab().save(file, "PNG"))
         return cli::fail(u"render: %1: cannot write the PNG"_s.arg(file));
-    cli::say(u"wrote %1 (%2 images)"_s.arg(file).arg(rows->size()));
+    cli::say(u"wrote %1 (%2)"_s.arg(file, what));
     return cli::Success;
 }
 

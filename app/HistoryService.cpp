@@ -29,8 +29,22 @@ public:
         emit historySize(m_store->eventCount(), m_store->images().size());
     }
 
+    void failures(const EventFilter &filter, const TimeRange &range, qint64 bucketMs,
+                  quint64 generation, const std::atomic<quint64> *latest)
+    {
+        if (generation != latest->load() || !open())
+            return;
+        Result<FailureSummary> summary = computeFailures(*m_store, filter, range, bucketMs);
+        if (!summary) {
+            emit failed(summary.error());
+            return;
+        }
+        emit failuresReady(generation, *summary);
+    }
+
 signals:
     void overviewReady(quint64 generation, const QList<pw::OverviewRow> &rows, qint64 nowMs);
+    void failuresReady(quint64 generation, const pw::FailureSummary &summary);
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
 
@@ -56,12 +70,18 @@ HistoryService::HistoryService(QString path, QObject *parent)
     : DashboardData(parent), m_worker(new Worker(std::move(path)))
 {
     qRegisterMetaType<QList<pw::OverviewRow>>();
+    qRegisterMetaType<pw::FailureSummary>();
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &Worker::overviewReady, this,
             [this](quint64 generation, const QList<OverviewRow> &rows, qint64 now) {
                 if (generation == m_overviewGeneration.load())
                     emit overviewReady(rows, now);
+            });
+    connect(m_worker, &Worker::failuresReady, this,
+            [this](quint64 generation, const FailureSummary &summary) {
+                if (generation == m_failuresGeneration.load())
+                    emit failuresReady(summary);
             });
     connect(m_worker, &Worker::historySize, this, &DashboardData::historySize);
     connect(m_worker, &Worker::failed, this, &DashboardData::failed);
@@ -81,6 +101,16 @@ void HistoryService::requestOverview(const EventFilter &filter)
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, filter, generation, this] {
         worker->overview(filter, generation, &m_overviewGeneration);
     });
+}
+
+void HistoryService::requestFailures(const EventFilter &filter, const TimeRange &range,
+                                     qint64 bucketMs)
+{
+    const quint64 generation = ++m_failuresGeneration;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, filter, range, bucketMs, generation, this] {
+            worker->failures(filter, range, bucketMs, generation, &m_failuresGeneration);
+        });
 }
 
 } // namespace pw

@@ -19,12 +19,15 @@ public:
     ~HistoryService() override;
 
     void requestOverview(const EventFilter &filter) override;
+    void requestFailures(const EventFilter &filter, const TimeRange &range,
+                         qint64 bucketMs) override;
 
 private:
     class Worker;
     QThread m_thread;
     Worker *m_worker = nullptr;
     std::atomic<quint64> m_overviewGeneration{0};
+    std::atomic<quint64> m_failuresGeneration{0};
 };
 
 } // namespace pw

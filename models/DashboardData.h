@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Failures.h"
 #include "Overview.h"
 
 #include <QObject>
@@ -16,9 +17,12 @@ public:
     using QObject::QObject;
 
     virtual void requestOverview(const EventFilter &filter) = 0;
+    virtual void requestFailures(const EventFilter &filter, const TimeRange &range,
+                                 qint64 bucketMs) = 0;
 
 signals:
     void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
+    void failuresReady(const pw::FailureSummary &summary);
     // The history's size, for the status bar; sent after each answer.
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
@@ -27,3 +31,5 @@ signals:
 } // namespace pw
 
 Q_DECLARE_METATYPE(pw::OverviewRow)
+Q_DECLARE_METATYPE(pw::FailureSummary)
+Q_DECLARE_METATYPE(pw::EventFilter)

@@ -2,6 +2,7 @@
 
 #include "DashboardData.h"
 #include "DashboardState.h"
+#include "FailuresPage.h"
 #include "OverviewPage.h"
 
 #include <QActionGroup>
@@ -21,6 +22,7 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
     setWindowTitle(tr("pullwatch"));
     m_pages->setDocumentMode(true);
     m_pages->addTab(m_overview, tr("&Overview"));
+    m_pages->addTab(m_failures, tr("&Failures"));
     setCentralWidget(m_pages);
     statusBar()->addPermanentWidget(m_status);
     createRangeActions();

@@ -9,6 +9,7 @@ namespace pw {
 
 class DashboardData;
 class DashboardState;
+class FailuresPage;
 class OverviewPage;
 
 // The dashboard's window: the pages, one shared time range and filter (DashboardState), the
@@ -23,6 +24,7 @@ public:
     ~MainWindow() override;
 
     OverviewPage *overviewPage() const { return m_overview; }
+    FailuresPage *failuresPage() const { return m_failures; }
 
 private:
     void createRangeActions();
@@ -33,6 +35,7 @@ private:
     DashboardData *m_data;
     QTabWidget *m_pages;
     OverviewPage *m_overview;
+    FailuresPage *m_failures;
     QLabel *m_status;
 };
 

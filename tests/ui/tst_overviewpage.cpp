@@ -4,6 +4,7 @@
 #include "DashboardState.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
+#include "fakedata.h"
 
 #include <QItemSelectionModel>
 #include <QTableView>
@@ -11,20 +12,6 @@
 
 using namespace Qt::StringLiterals;
 using namespace pw;
-
-// Answers at once with the rows it holds, remembering what was asked.
-class FakeData : public DashboardData
-{
-    Q_OBJECT
-public:
-    QList<OverviewRow> rows;
-    QList<EventFilter> asked;
-    void requestOverview(const EventFilter &filter) override
-    {
-        asked.append(filter);
-        emit overviewReady(rows, 1'747'526'400'000);
-    }
-};
 
 class TestOverviewPage : public QObject
 {

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "DashboardData.h"
+
+// DashboardData for page tests: answers at once with what it holds, remembering what was asked.
+class FakeData : public pw::DashboardData
+{
+    Q_OBJECT
+public:
+    QList<pw::OverviewRow> rows;
+    pw::FailureSummary failures;
+    QList<pw::EventFilter> asked;
+    QList<pw::TimeRange> askedRanges;
+
+    void requestOverview(const pw::EventFilter &filter) override
+    {
+        asked.append(filter);
+        emit overviewReady(rows, 1'747'526'400'000);
+    }
+    void requestFailures(const pw::EventFilter &filter, const pw::TimeRange &range, qint64) override
+    {
+        asked.append(filter);
+        askedRanges.append(range);
+        emit failuresReady(failures);
+    }
+};

@@ -1,0 +1,70 @@
+// FailuresPage under the offscreen platform: it asks for the shared range and filter, fills
+// its charts' models, and a click on a category, registry or image asks for those events.
+#include "DashboardState.h"
+#include "FailureCountModel.h"
+#include "FailuresPage.h"
+#include "charts/CountCharts.h"
+#include "fakedata.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace pw;
+
+class TestFailuresPage : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void showsAndNarrows();
+};
+
+void TestFailuresPage::showsAndNarrows()
+{
+    DashboardState state;
+    state.setPreset(DashboardState::Preset::Week);
+    FakeData data;
+    data.failures.failures = 10;
+    data.failures.byCategory = {{u"rate_limit"_s, Category::RateLimit, 7, 70.0},
+                                {u"timeout"_s, Category::Timeout, 3, 30.0}};
+    data.failures.byRegistry = {{u"docker.io"_s, Category::None, 7, 70.0},
+                                {u"nixery.dev"_s, Category::None, 3, 30.0}};
+    data.failures.byImage = {{u"docker.io/library/busybox:latest"_s, Category::None, 7, 70.0}};
+    FailuresPage page(&state, &data);
+    page.resize(1200, 700);
+    page.show();
+    QTRY_COMPARE(page.categories()->rowCount(), 2);
+    QCOMPARE(data.askedRanges.last().length(), 7 * 86'400'000LL + 1);
+    QCOMPARE(page.categories()->index(0, FailureCountModel::NameColumn).data().toString(),
+             u"Rate limit"_s);
+    QCOMPARE(page.categories()->index(0, FailureCountModel::ShareColumn).data().toString(),
+             u"70.0 %"_s);
+    QCOMPARE(page.registries()->rowCount(), 2);
+
+    // A range change asks again for the new range.
+    state.setPreset(DashboardState::Preset::Hour);
+    QCOMPARE(data.askedRanges.last().length(), 3'600'000LL + 1);
+
+    // Clicks narrow the shared filter to the slice or bar (failed pulls only).
+    EventFilter shared;
+    shared.groups = {u"tools"_s};
+    state.setFilter(shared);
+    QSignalSpy events(&page, &FailuresPage::showEvents);
+    auto *donut = page.findChild<DonutChart *>();
+    QVERIFY(donut);
+    emit donut->rowActivated(1);
+    QCOMPARE(events.size(), 1);
+    auto filter = events.last().first().value<EventFilter>();
+    QCOMPARE(filter.category, Category::Timeout);
+    QCOMPARE(filter.ok, false);
+    QCOMPARE(filter.groups, shared.groups);
+    const auto bars = page.findChildren<BarChart *>();
+    QCOMPARE(bars.size(), 2);
+    emit bars[0]->rowActivated(0);
+    filter = events.last().first().value<EventFilter>();
+    QCOMPARE(filter.registries, QStringList{u"docker.io"_s});
+}
+
+QTEST_MAIN(TestFailuresPage)
+#include "tst_failurespage.moc"

@@ -1,0 +1,92 @@
+#include "FailuresPage.h"
+
+#include "DashboardData.h"
+#include "DashboardState.h"
+#include "FailureCountModel.h"
+#include "charts/CountCharts.h"
+#include "charts/StackedTimeChart.h"
+
+#include <QDateTime>
+#include <QGridLayout>
+#include <QLabel>
+#include <QTimer>
+
+namespace pw {
+
+FailuresPage::FailuresPage(DashboardState *state, DashboardData *data, QWidget *parent)
+    : QWidget(parent), m_state(state), m_data(data),
+      m_categories(new FailureCountModel(tr("Category"), this)),
+      m_registries(new FailureCountModel(tr("Registry"), this)),
+      m_images(new FailureCountModel(tr("Image"), this)), m_summary(new QLabel(this)),
+      m_donut(new DonutChart(m_categories, FailureCountModel::NameColumn,
+                             FailureCountModel::FailuresColumn, FailureCountModel::CategoryRole,
+                             this)),
+      m_byRegistry(new BarChart(m_registries, FailureCountModel::NameColumn,
+                                FailureCountModel::FailuresColumn, tr("By registry"), this)),
+      m_byImage(new BarChart(m_images, FailureCountModel::NameColumn,
+                             FailureCountModel::FailuresColumn, tr("By image"), this)),
+      m_overTime(new StackedTimeChart(this))
+{
+    m_summary->setTextFormat(Qt::PlainText);
+    auto *layout = new QGridLayout(this);
+    layout->addWidget(m_summary, 0, 0, 1, 3);
+    layout->addWidget(m_donut, 1, 0);
+    layout->addWidget(m_byRegistry, 1, 1);
+    layout->addWidget(m_byImage, 1, 2);
+    layout->addWidget(m_overTime, 2, 0, 1, 3);
+    layout->setRowStretch(1, 1);
+    layout->setRowStretch(2, 1);
+
+    const auto narrowed = [this](const std::function<void(EventFilter &)> &narrow) {
+        EventFilter filter = m_state ? m_state->filter() : EventFilter();
+        filter.ok = false;
+        narrow(filter);
+        emit showEvents(filter);
+    };
+    connect(m_donut, &DonutChart::rowActivated, this, [this, narrowed](int row) {
+        if (row >= 0 && row < m_categories->counts().size())
+            narrowed([&](EventFilter &f) { f.category = m_categories->counts()[row].category; });
+    });
+    connect(m_byRegistry, &BarChart::rowActivated, this, [this, narrowed](int row) {
+        if (row >= 0 && row < m_registries->counts().size())
+            narrowed([&](EventFilter &f) { f.registries = {m_registries->counts()[row].key}; });
+    });
+    connect(m_byImage, &BarChart::rowActivated, this, [this, narrowed](int row) {
+        if (row >= 0 && row < m_images->counts().size())
+            narrowed([&](EventFilter &f) { f.images = {m_images->counts()[row].key}; });
+    });
+
+    if (m_state)
+        connect(m_state, &DashboardState::changed, this, &FailuresPage::refresh);
+    if (m_data) {
+        connect(m_data, &DashboardData::failuresReady, this,
+                [this](const FailureSummary &summary) { showSummary(summary, m_range); });
+        QTimer::singleShot(0, this, &FailuresPage::refresh);
+    }
+}
+
+void FailuresPage::refresh()
+{
+    if (!m_data || !m_state)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_range = m_state->range(now);
+    m_data->requestFailures(m_state->filter(), m_range, m_state->bucketMs(now));
+}
+
+void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &range)
+{
+    m_range = range;
+    m_categories->setCounts(summary.byCategory);
+    m_registries->setCounts(summary.byRegistry);
+    m_images->setCounts(summary.byImage);
+    m_overTime->setBuckets(summary.overTime);
+    const auto when = [](qint64 ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"yyyy-MM-dd HH:mm");
+    };
+    m_summary->setText(tr("%1 failed pulls from %2 to %3 UTC. Click a slice or bar for its events.")
+                           .arg(summary.failures)
+                           .arg(when(range.from), when(range.to)));
+}
+
+} // namespace pw
