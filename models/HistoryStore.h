@@ -100,6 +100,23 @@ struct Incident
     friend bool operator==(const Incident &, const Incident &) = default;
 };
 
+// One page of the events table: the newest first, after a cursor (keyset paging, so page N
+// costs what page 1 does on any history size).
+struct EventPageQuery
+{
+    EventFilter filter;
+    TimeRange range;
+    QString search;      // case-insensitive substring of the image or the message; "" for all
+    qint64 beforeId = 0; // cursor: only events older than this id; 0 starts at the newest
+    int limit = 500;
+};
+
+struct StoredEvent
+{
+    qint64 id = 0; // the store's id: the cursor for the next page
+    PullEvent event;
+};
+
 // The pull history. SQLite today (SqliteHistoryStore); PostgreSQL can implement the same
 // interface later without touching callers. Implementations are used from one thread at a time.
 class HistoryStore
@@ -127,6 +144,8 @@ public:
     virtual Status scanRollups(Granularity granularity, const EventFilter &filter,
                                const TimeRange &range,
                                const std::function<void(const RollupRow &)> &visit) const = 0;
+    // A page of raw events, newest first (see EventPageQuery).
+    virtual Result<QList<StoredEvent>> eventPage(const EventPageQuery &query) const = 0;
     // Incidents that overlap the range, oldest first.
     virtual Result<QList<Incident>> incidents(const EventFilter &filter,
                                               const TimeRange &range) const = 0;

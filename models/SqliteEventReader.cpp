@@ -112,30 +112,76 @@ Status SqliteEventReader::scanEvents(const EventFilter &filter, const TimeRange 
         return s;
     if (!q.isValid())
         return {};
-    const QHash<int, ImageInfo> &images = m_dimensions.images();
     PullEvent e;
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-        e.ts = tsOf(q.int64(0));
-        const auto image = images.constFind(int(q.int64(1)));
-        if (image != images.constEnd()) {
-            e.image = image->image;
-            e.registry = image->registry;
-        }
-        decodeKind(q.int64(2), e);
-        e.latencyMs = q.isNull(3) ? -1 : q.int64(3);
-        e.bytes = q.int64(4);
-        e.digest = q.isNull(5) ? QString() : m_dimensions.digestText(q.int64(5));
-        e.rule = q.isNull(6) ? QString() : m_dimensions.ruleText(q.int64(6));
-        e.message = q.isNull(7) ? QString() : m_dimensions.messageText(q.int64(7));
-        e.ci = q.isNull(8) ? CiContext() : m_dimensions.jobOf(q.int64(8));
-        e.ciLine = int(q.int64(9));
+        decode(q, e);
         if (!visit(e))
             return {};
     }
     if (rc != SQLITE_DONE)
         return sqlError(QStringLiteral("cannot read events"));
     return {};
+}
+
+void SqliteEventReader::decode(const SqliteStatement &q, PullEvent &e) const
+{
+    e.ts = tsOf(q.int64(0));
+    const QHash<int, ImageInfo> &images = m_dimensions.images();
+    const auto image = images.constFind(int(q.int64(1)));
+    if (image != images.constEnd()) {
+        e.image = image->image;
+        e.registry = image->registry;
+    }
+    decodeKind(q.int64(2), e);
+    e.latencyMs = q.isNull(3) ? -1 : q.int64(3);
+    e.bytes = q.int64(4);
+    e.digest = q.isNull(5) ? QString() : m_dimensions.digestText(q.int64(5));
+    e.rule = q.isNull(6) ? QString() : m_dimensions.ruleText(q.int64(6));
+    e.message = q.isNull(7) ? QString() : m_dimensions.messageText(q.int64(7));
+    e.ci = q.isNull(8) ? CiContext() : m_dimensions.jobOf(q.int64(8));
+    e.ciLine = int(q.int64(9));
+}
+
+Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &query) const
+{
+    QList<StoredEvent> page;
+    QString where;
+    if (!eventFilterSql(query.filter, &where) || query.range.isEmpty() || query.limit <= 0)
+        return page;
+    if (query.beforeId > 0)
+        where += QStringLiteral(" AND id<?3");
+    if (!query.search.isEmpty())
+        where += QStringLiteral(
+            " AND (message IN (SELECT id FROM message WHERE text LIKE ?4 ESCAPE '\\')"
+            " OR image IN (SELECT id FROM image WHERE ref LIKE ?4 ESCAPE '\\'))");
+    const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
+                            .arg(QLatin1StringView(SqliteSchema::EventColumns)) +
+                        where + QStringLiteral(" ORDER BY id DESC LIMIT %1").arg(query.limit);
+    SqliteStatement q(m_db, sql.toUtf8().constData());
+    if (!q.isValid())
+        return sqlError(QStringLiteral("cannot read events"));
+    q.bind(1, idOf(query.range.from));
+    q.bind(2, idOf(query.range.to));
+    if (query.beforeId > 0)
+        q.bind(3, query.beforeId);
+    if (!query.search.isEmpty()) {
+        QString pattern = query.search;
+        pattern.replace(u'\\', QStringLiteral("\\\\"))
+            .replace(u'%', QStringLiteral("\\%"))
+            .replace(u'_', QStringLiteral("\\_"));
+        q.bindText(4, QString(u'%' + pattern + u'%'));
+    }
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+        StoredEvent stored;
+        stored.id = q.int64(0);
+        decode(q, stored.event);
+        page.append(std::move(stored));
+    }
+    if (rc != SQLITE_DONE)
+        return sqlError(QStringLiteral("cannot read events"));
+    return page;
 }
 
 Status SqliteEventReader::scanRollups(Granularity granularity, const EventFilter &filter,

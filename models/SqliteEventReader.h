@@ -15,6 +15,7 @@ public:
 
     Status scanEvents(const EventFilter &filter, const TimeRange &range,
                       const std::function<bool(const PullEvent &)> &visit) const;
+    Result<QList<StoredEvent>> eventPage(const EventPageQuery &query) const;
     Status scanOutcomes(const EventFilter &filter, const TimeRange &range,
                         const std::function<void(const Outcome &)> &visit) const;
     Status scanRollups(Granularity granularity, const EventFilter &filter, const TimeRange &range,
@@ -33,6 +34,8 @@ private:
     Status prepareEventScan(const char *columns, const EventFilter &filter, const TimeRange &range,
                             SqliteStatement &q) const;
     Error sqlError(const QString &what) const;
+    // Reads one row of EventColumns.
+    void decode(const SqliteStatement &q, PullEvent &e) const;
 
     sqlite3 *m_db;
     QString m_path;

@@ -543,6 +543,12 @@ Status SqliteHistoryStore::scanEvents(const EventFilter &filter, const TimeRange
     return m_events->scanEvents(filter, range, visit);
 }
 
+Result<QList<StoredEvent>> SqliteHistoryStore::eventPage(const EventPageQuery &query) const
+{
+    syncWithFile();
+    return m_events->eventPage(query);
+}
+
 Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRange &range,
                                         const std::function<void(const Outcome &)> &visit) const
 {

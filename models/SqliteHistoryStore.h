@@ -35,6 +35,7 @@ public:
                       const std::function<bool(const PullEvent &)> &visit) const override;
     Status scanOutcomes(const EventFilter &filter, const TimeRange &range,
                         const std::function<void(const Outcome &)> &visit) const override;
+    Result<QList<StoredEvent>> eventPage(const EventPageQuery &query) const override;
     Status scanRollups(Granularity granularity, const EventFilter &filter, const TimeRange &range,
                        const std::function<void(const RollupRow &)> &visit) const override;
     Result<QList<Incident>> incidents(const EventFilter &filter,
