@@ -42,9 +42,23 @@ public:
         emit failuresReady(generation, *summary);
     }
 
+    void events(const EventPageQuery &query, quint64 generation, const std::atomic<quint64> *latest)
+    {
+        if (generation != latest->load() || !open())
+            return;
+        Result<QList<StoredEvent>> page = m_store->eventPage(query);
+        if (!page) {
+            emit failed(page.error());
+            return;
+        }
+        emit eventsReady(generation, query, *page);
+    }
+
 signals:
     void overviewReady(quint64 generation, const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(quint64 generation, const pw::FailureSummary &summary);
+    void eventsReady(quint64 generation, const pw::EventPageQuery &query,
+                     const QList<pw::StoredEvent> &page);
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
 
@@ -71,6 +85,8 @@ HistoryService::HistoryService(QString path, QObject *parent)
 {
     qRegisterMetaType<QList<pw::OverviewRow>>();
     qRegisterMetaType<pw::FailureSummary>();
+    qRegisterMetaType<pw::EventPageQuery>();
+    qRegisterMetaType<QList<pw::StoredEvent>>();
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &Worker::overviewReady, this,
@@ -83,6 +99,12 @@ HistoryService::HistoryService(QString path, QObject *parent)
                 if (generation == m_failuresGeneration.load())
                     emit failuresReady(summary);
             });
+    connect(
+        m_worker, &Worker::eventsReady, this,
+        [this](quint64 generation, const EventPageQuery &query, const QList<StoredEvent> &page) {
+            if (generation == m_eventsGeneration.load())
+                emit eventsReady(query, page);
+        });
     connect(m_worker, &Worker::historySize, this, &DashboardData::historySize);
     connect(m_worker, &Worker::failed, this, &DashboardData::failed);
     m_thread.setObjectName(QStringLiteral("history"));
@@ -111,6 +133,14 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
         m_worker, [worker = m_worker, filter, range, bucketMs, generation, this] {
             worker->failures(filter, range, bucketMs, generation, &m_failuresGeneration);
         });
+}
+
+void HistoryService::requestEvents(const EventPageQuery &query)
+{
+    const quint64 generation = ++m_eventsGeneration;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, query, generation, this] {
+        worker->events(query, generation, &m_eventsGeneration);
+    });
 }
 
 } // namespace pw

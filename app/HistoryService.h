@@ -21,6 +21,7 @@ public:
     void requestOverview(const EventFilter &filter) override;
     void requestFailures(const EventFilter &filter, const TimeRange &range,
                          qint64 bucketMs) override;
+    void requestEvents(const EventPageQuery &query) override;
 
 private:
     class Worker;
@@ -28,6 +29,7 @@ private:
     Worker *m_worker = nullptr;
     std::atomic<quint64> m_overviewGeneration{0};
     std::atomic<quint64> m_failuresGeneration{0};
+    std::atomic<quint64> m_eventsGeneration{0};
 };
 
 } // namespace pw

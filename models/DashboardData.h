@@ -19,10 +19,12 @@ public:
     virtual void requestOverview(const EventFilter &filter) = 0;
     virtual void requestFailures(const EventFilter &filter, const TimeRange &range,
                                  qint64 bucketMs) = 0;
+    virtual void requestEvents(const EventPageQuery &query) = 0;
 
 signals:
     void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(const pw::FailureSummary &summary);
+    void eventsReady(const pw::EventPageQuery &query, const QList<pw::StoredEvent> &page);
     // The history's size, for the status bar; sent after each answer.
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
@@ -33,3 +35,5 @@ signals:
 Q_DECLARE_METATYPE(pw::OverviewRow)
 Q_DECLARE_METATYPE(pw::FailureSummary)
 Q_DECLARE_METATYPE(pw::EventFilter)
+Q_DECLARE_METATYPE(pw::EventPageQuery)
+Q_DECLARE_METATYPE(pw::StoredEvent)

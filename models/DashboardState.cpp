@@ -9,11 +9,6 @@ constexpr qint64 MinuteMs = 60 * 1000;
 constexpr qint64 HourMs = 60 * MinuteMs;
 constexpr qint64 DayMs = 24 * HourMs;
 
-bool sameFilter(const EventFilter &a, const EventFilter &b)
-{
-    return a.images == b.images && a.registries == b.registries && a.groups == b.groups &&
-           a.source == b.source && a.ok == b.ok && a.category == b.category;
-}
 } // namespace
 
 DashboardState::DashboardState(QObject *parent) : QObject(parent) {}
@@ -98,7 +93,7 @@ void DashboardState::setCustomRange(const TimeRange &range)
 
 void DashboardState::setFilter(const EventFilter &filter)
 {
-    if (sameFilter(filter, m_filter))
+    if (filter == m_filter)
         return;
     m_filter = filter;
     emit changed();

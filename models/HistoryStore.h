@@ -38,6 +38,8 @@ struct EventFilter
     // Event-level refinements (raw events only; rollups ignore them).
     std::optional<bool> ok;
     std::optional<Category> category;
+
+    friend bool operator==(const EventFilter &, const EventFilter &) = default;
 };
 
 // The image dimension: one row per canonical reference.

@@ -2,6 +2,7 @@
 
 #include "DashboardData.h"
 #include "DashboardState.h"
+#include "EventsPage.h"
 #include "FailuresPage.h"
 #include "OverviewPage.h"
 
@@ -23,6 +24,12 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
     m_pages->setDocumentMode(true);
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_failures, tr("&Failures"));
+    m_pages->addTab(m_events, tr("&Events"));
+    // A click on a breakdown slice or bar shows its events.
+    connect(m_failures, &FailuresPage::showEvents, this, [this](const EventFilter &filter) {
+        m_events->showFilter(filter);
+        m_pages->setCurrentWidget(m_events);
+    });
     setCentralWidget(m_pages);
     statusBar()->addPermanentWidget(m_status);
     createRangeActions();

@@ -9,6 +9,7 @@ namespace pw {
 
 class DashboardData;
 class DashboardState;
+class EventsPage;
 class FailuresPage;
 class OverviewPage;
 
@@ -25,6 +26,7 @@ public:
 
     OverviewPage *overviewPage() const { return m_overview; }
     FailuresPage *failuresPage() const { return m_failures; }
+    EventsPage *eventsPage() const { return m_events; }
 
 private:
     void createRangeActions();
@@ -36,6 +38,7 @@ private:
     QTabWidget *m_pages;
     OverviewPage *m_overview;
     FailuresPage *m_failures;
+    EventsPage *m_events;
     QLabel *m_status;
 };
 

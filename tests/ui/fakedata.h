@@ -11,6 +11,8 @@ public:
     pw::FailureSummary failures;
     QList<pw::EventFilter> asked;
     QList<pw::TimeRange> askedRanges;
+    QList<pw::StoredEvent> events; // newest first
+    QList<pw::EventPageQuery> askedPages;
 
     void requestOverview(const pw::EventFilter &filter) override
     {
@@ -22,5 +24,17 @@ public:
         asked.append(filter);
         askedRanges.append(range);
         emit failuresReady(failures);
+    }
+    void requestEvents(const pw::EventPageQuery &query) override
+    {
+        askedPages.append(query);
+        QList<pw::StoredEvent> page;
+        for (const pw::StoredEvent &stored : events) {
+            if ((query.beforeId == 0 || stored.id < query.beforeId) && page.size() < query.limit &&
+                (query.search.isEmpty() ||
+                 stored.event.message.contains(query.search, Qt::CaseInsensitive)))
+                page.append(stored);
+        }
+        emit eventsReady(query, page);
     }
 };

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "HistoryStore.h"
+
+#include <QAbstractTableModel>
+
+namespace pw {
+
+// Every event of the range and filter, newest first, loaded page by page as the view scrolls
+// (canFetchMore/fetchMore ask for the page after the last row through moreWanted), so millions
+// of rows cost only what is on screen.
+class EventsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        TimeColumn,
+        SourceColumn,
+        ImageColumn,
+        OutcomeColumn,
+        CategoryColumn,
+        HttpStatusColumn,
+        LatencyColumn,
+        RuleColumn,
+        JobColumn,
+        MessageColumn,
+        ColumnCount
+    };
+    enum Role
+    {
+        RawRole = Qt::UserRole + 1,
+        EventIdRole,
+    };
+
+    explicit EventsModel(QObject *parent = nullptr);
+
+    // Forgets the rows: a new range, filter or search.
+    void clear();
+    // Adds the next page; a short page means there is nothing more.
+    void appendPage(const QList<StoredEvent> &page, int pageSize);
+    const PullEvent *event(int row) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+signals:
+    // The view wants more rows: the page of events older than this id (0: from the newest).
+    void moreWanted(qint64 beforeId);
+
+private:
+    QList<StoredEvent> m_rows;
+    bool m_complete = false;
+    bool m_waiting = false;
+};
+
+} // namespace pw

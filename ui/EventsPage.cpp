@@ -1,0 +1,161 @@
+#include "EventsPage.h"
+
+#include "DashboardData.h"
+#include "DashboardState.h"
+#include "EventsModel.h"
+#include "TimeFormat.h"
+
+#include <QDateTime>
+#include <QDesktopServices>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace pw {
+
+EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *parent)
+    : QWidget(parent), m_state(state), m_data(data), m_model(new EventsModel(this)),
+      m_search(new QLineEdit(this)), m_scope(new QLabel(this)),
+      m_clearScope(new QPushButton(tr("Show all"), this)), m_table(new QTableView(this)),
+      m_details(new QPlainTextEdit(this)), m_openJob(new QPushButton(tr("Open CI job"), this)),
+      m_searchDelay(new QTimer(this))
+{
+    m_search->setPlaceholderText(tr("Search image or message…"));
+    m_search->setClearButtonEnabled(true);
+    m_scope->setTextFormat(Qt::PlainText);
+    m_clearScope->hide();
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_details->setReadOnly(true); // plain text: a log line is never read as markup
+    m_details->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_openJob->setEnabled(false);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_search, 1);
+    bar->addWidget(m_scope);
+    bar->addWidget(m_clearScope);
+    auto *detailsBox = new QWidget(this);
+    auto *detailsLayout = new QVBoxLayout(detailsBox);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(m_details, 1);
+    detailsLayout->addWidget(m_openJob, 0, Qt::AlignRight);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(detailsBox);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(bar);
+    layout->addWidget(splitter, 1);
+
+    m_searchDelay->setSingleShot(true);
+    m_searchDelay->setInterval(300); // search as one types, not on every key
+    connect(m_search, &QLineEdit::textChanged, m_searchDelay, qOverload<>(&QTimer::start));
+    connect(m_searchDelay, &QTimer::timeout, this, &EventsPage::reload);
+    connect(m_clearScope, &QPushButton::clicked, this, [this] {
+        m_narrowed.reset();
+        reload();
+    });
+    connect(m_model, &EventsModel::moreWanted, this, &EventsPage::requestPage);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &EventsPage::showDetails);
+    connect(m_openJob, &QPushButton::clicked, this, [this] {
+        if (const PullEvent *e = m_model->event(m_table->currentIndex().row()))
+            QDesktopServices::openUrl(QUrl(e->ci.jobUrl));
+    });
+    if (m_state)
+        connect(m_state, &DashboardState::changed, this, [this] {
+            m_narrowed.reset(); // a new shared filter replaces a slice's
+            reload();
+        });
+    if (m_data) {
+        connect(m_data, &DashboardData::eventsReady, this,
+                [this](const EventPageQuery &query, const QList<StoredEvent> &page) {
+                    // Pages of an earlier query (range, filter or search since changed) are
+                    // not this table's.
+                    if (query.filter == m_query.filter && query.search == m_query.search &&
+                        query.range == m_query.range)
+                        m_model->appendPage(page, query.limit);
+                });
+        QTimer::singleShot(0, this, &EventsPage::reload);
+    }
+}
+
+void EventsPage::showFilter(const EventFilter &filter)
+{
+    m_narrowed = filter;
+    reload();
+}
+
+void EventsPage::reload()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_query = EventPageQuery();
+    m_query.filter = m_narrowed ? *m_narrowed : m_state ? m_state->filter() : EventFilter();
+    m_query.range = m_state ? m_state->range(now) : TimeRange{0, now + 1};
+    m_query.search = m_search->text().trimmed();
+    m_query.limit = PageSize;
+    m_scope->setVisible(m_narrowed.has_value());
+    m_clearScope->setVisible(m_narrowed.has_value());
+    if (m_narrowed) {
+        QStringList parts;
+        if (m_narrowed->category)
+            parts << categoryTitle(*m_narrowed->category);
+        parts << m_narrowed->registries << m_narrowed->images;
+        m_scope->setText(tr("Failed pulls: %1").arg(parts.join(QStringLiteral(", "))));
+    }
+    m_details->clear();
+    m_openJob->setEnabled(false);
+    m_model->clear();
+    if (m_model->canFetchMore({}))
+        m_model->fetchMore({});
+}
+
+void EventsPage::requestPage(qint64 beforeId)
+{
+    if (!m_data)
+        return;
+    EventPageQuery query = m_query;
+    query.beforeId = beforeId;
+    m_data->requestEvents(query);
+}
+
+void EventsPage::showDetails()
+{
+    const PullEvent *e = m_model->event(m_table->currentIndex().row());
+    if (!e) {
+        m_details->clear();
+        m_openJob->setEnabled(false);
+        return;
+    }
+    QStringList lines;
+    lines << tr("%1  %2  %3").arg(TimeFormat::toIso8601(e->ts), sourceId(e->source), e->image);
+    lines << (e->ok ? tr("ok") : tr("failed: %1").arg(categoryTitle(e->category)));
+    if (e->httpStatus)
+        lines << tr("HTTP %1").arg(e->httpStatus);
+    if (!e->digest.isEmpty())
+        lines << tr("digest %1").arg(e->digest);
+    if (!e->rule.isEmpty())
+        lines << tr("rule / step: %1").arg(e->rule);
+    if (!e->ci.isEmpty())
+        lines << tr("CI: %1 %2, run %3, job %4 (%5), line %6")
+                     .arg(e->ci.provider, e->ci.repo, e->ci.runId, e->ci.jobId, e->ci.jobName)
+                     .arg(e->ciLine);
+    lines << QString() << e->message;
+    m_details->setPlainText(lines.join(u'\n'));
+    m_openJob->setEnabled(!e->ci.jobUrl.isEmpty());
+}
+
+} // namespace pw

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "HistoryStore.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+class QTimer;
+
+namespace pw {
+
+class DashboardData;
+class DashboardState;
+class EventsModel;
+
+// Every event of the shared range and filter, newest first, paged from the history as the table
+// scrolls; a search box (image or message, in SQL); the selected event's details as plain text
+// and a button that opens its CI job. Other pages can narrow it to a slice (showFilter).
+class EventsPage : public QWidget
+{
+    Q_OBJECT
+public:
+    static constexpr int PageSize = 500;
+
+    EventsPage(DashboardState *state, DashboardData *data, QWidget *parent = nullptr);
+
+    EventsModel *model() const { return m_model; }
+
+public slots:
+    // Shows the events of this filter (a breakdown slice) until cleared or the shared filter
+    // changes.
+    void showFilter(const pw::EventFilter &filter);
+    void reload();
+
+private:
+    void requestPage(qint64 beforeId);
+    void showDetails();
+
+    DashboardState *m_state;
+    DashboardData *m_data;
+    EventsModel *m_model;
+    QLineEdit *m_search;
+    QLabel *m_scope;
+    QPushButton *m_clearScope;
+    QTableView *m_table;
+    QPlainTextEdit *m_details;
+    QPushButton *m_openJob;
+    QTimer *m_searchDelay;
+    std::optional<EventFilter> m_narrowed;
+    EventPageQuery m_query; // the query the rows belong to
+};
+
+} // namespace pw
