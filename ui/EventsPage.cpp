@@ -37,7 +37,18 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->setWordWrap(false);
+    // Widths for what the columns hold; the message takes the rest.
+    const int digit = fontMetrics().horizontalAdvance(u'0');
+    const std::pair<int, int> widths[] = {
+        {EventsModel::TimeColumn, 26},     {EventsModel::SourceColumn, 7},
+        {EventsModel::ImageColumn, 44},    {EventsModel::OutcomeColumn, 8},
+        {EventsModel::CategoryColumn, 13}, {EventsModel::HttpStatusColumn, 6},
+        {EventsModel::LatencyColumn, 9},   {EventsModel::RuleColumn, 20},
+        {EventsModel::JobColumn, 20}};
+    for (const auto &[column, chars] : widths)
+        m_table->setColumnWidth(column, chars * digit);
     m_details->setReadOnly(true); // plain text: a log line is never read as markup
     m_details->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     m_openJob->setEnabled(false);

@@ -18,7 +18,9 @@ namespace pw {
 
 MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *parent)
     : QMainWindow(parent), m_state(state), m_data(data), m_pages(new QTabWidget(this)),
-      m_overview(new OverviewPage(state, data, this)), m_status(new QLabel(this))
+      m_overview(new OverviewPage(state, data, this)),
+      m_failures(new FailuresPage(state, data, this)), m_events(new EventsPage(state, data, this)),
+      m_status(new QLabel(this))
 {
     setWindowTitle(tr("pullwatch"));
     m_pages->setDocumentMode(true);

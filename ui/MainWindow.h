@@ -35,11 +35,11 @@ private:
 
     DashboardState *m_state;
     DashboardData *m_data;
-    QTabWidget *m_pages;
-    OverviewPage *m_overview;
-    FailuresPage *m_failures;
-    EventsPage *m_events;
-    QLabel *m_status;
+    QTabWidget *m_pages = nullptr;
+    OverviewPage *m_overview = nullptr;
+    FailuresPage *m_failures = nullptr;
+    EventsPage *m_events = nullptr;
+    QLabel *m_status = nullptr;
 };
 
 } // namespace pw

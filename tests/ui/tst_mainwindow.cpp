@@ -1,0 +1,66 @@
+// MainWindow under the offscreen platform: every page is there and fed, the range presets
+// drive the shared state, and a breakdown click lands on the Events page narrowed to it.
+#include "DashboardState.h"
+#include "EventsModel.h"
+#include "EventsPage.h"
+#include "FailuresPage.h"
+#include "MainWindow.h"
+#include "OverviewModel.h"
+#include "OverviewPage.h"
+#include "fakedata.h"
+
+#include <QAction>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace pw;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void pagesAndRange();
+};
+
+void TestMainWindow::pagesAndRange()
+{
+    DashboardState state;
+    FakeData data;
+    OverviewRow row;
+    row.imageId = 1;
+    row.image = u"ghcr.io/a/b:1"_s;
+    row.heartbeat = QList<BucketState>(OverviewRow::HeartbeatBuckets, BucketState::Up);
+    data.rows = {row};
+    MainWindow window(&state, &data);
+    window.show();
+    auto *tabs = window.findChild<QTabWidget *>();
+    QVERIFY(tabs);
+    QCOMPARE(tabs->count(), 3);
+    QVERIFY(window.overviewPage() && window.failuresPage() && window.eventsPage());
+    QTRY_COMPARE(window.overviewPage()->model()->rowCount(), 1);
+
+    // Ctrl+3 is the 7-day preset.
+    QAction *week = nullptr;
+    for (QAction *action : window.findChildren<QAction *>())
+        if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_3))
+            week = action;
+    QVERIFY(week);
+    week->trigger();
+    QCOMPARE(state.preset(), DashboardState::Preset::Week);
+    QCOMPARE(data.askedRanges.last().length(), 7 * 86'400'000LL + 1);
+
+    EventFilter slice;
+    slice.ok = false;
+    slice.category = Category::Timeout;
+    emit window.failuresPage()->showEvents(slice);
+    QCOMPARE(tabs->currentWidget(), window.eventsPage());
+    QCOMPARE(data.askedPages.last().filter.category, Category::Timeout);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
