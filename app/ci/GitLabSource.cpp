@@ -14,24 +14,12 @@ namespace pw {
 
 namespace {
 
-qint64 isoMs(const QJsonValue &value)
-{
-    const QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
-    return time.isValid() ? time.toMSecsSinceEpoch() : 0;
-}
-
-QString idString(const QJsonValue &value)
-{
-    return value.isDouble() ? QString::number(value.toInteger()) : value.toString();
-}
-
 Result<QJsonArray> topArray(const QByteArray &json)
 {
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &error);
-    if (error.error != QJsonParseError::NoError)
-        return Error{u"the answer is not JSON (%1 at offset %2)"_s.arg(error.errorString())
-                         .arg(error.offset)};
+    const Result<QJsonDocument> parsed = RestCiSource::parseJson(json);
+    if (!parsed)
+        return Error{parsed.error()};
+    const QJsonDocument &document = *parsed;
     if (!document.isArray())
         return Error{u"the answer is not a JSON array"_s};
     return document.array();

@@ -412,4 +412,26 @@ void RestCiSource::nextJob()
         });
 }
 
+qint64 RestCiSource::isoMs(const QJsonValue &value)
+{
+    const QDateTime time = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return time.isValid() ? time.toMSecsSinceEpoch() : 0;
+}
+
+QString RestCiSource::idString(const QJsonValue &value)
+{
+    return value.isDouble() ? QString::number(value.toInteger()) : value.toString();
+}
+
+Result<QJsonDocument> RestCiSource::parseJson(const QByteArray &json)
+{
+    QJsonParseError error;
+    QJsonDocument document = QJsonDocument::fromJson(json, &error);
+    if (error.error != QJsonParseError::NoError)
+        return Error{QStringLiteral("the answer is not JSON (%1 at offset %2)")
+                         .arg(error.errorString())
+                         .arg(error.offset)};
+    return document;
+}
+
 } // namespace pw

@@ -3,6 +3,8 @@
 #include "HttpClient.h"
 #include "ci/CiSource.h"
 
+#include <QJsonDocument>
+#include <QJsonValue>
 #include <QList>
 #include <QUrl>
 
@@ -49,6 +51,11 @@ public:
 
     // The target of rel="next" in a Link header (rel matched case-insensitively), or empty.
     static QUrl nextLink(QByteArrayView linkHeader);
+    // JSON helpers of both APIs: ISO 8601 times (0 when absent), ids that may be numbers, and
+    // the parsed answer or an error saying what arrived instead.
+    static qint64 isoMs(const QJsonValue &value);
+    static QString idString(const QJsonValue &value);
+    static Result<QJsonDocument> parseJson(const QByteArray &json);
     // base + an already percent-encoded path + query items (values encoded here), built from
     // bytes so that an encoded "/" (%2F) in the path survives.
     static QUrl buildUrl(const QUrl &base, QByteArrayView encodedPath,
