@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "CommandLineSupport.h"
+#include "ComparePage.h"
 #include "DashboardState.h"
 #include "DemoHistory.h"
 #include "FailuresPage.h"
@@ -57,7 +58,7 @@ int run(const QStringList &arguments)
 
 int render(const QStringList &arguments)
 {
-    const QCommandLineOption view(u"view"_s, u"overview or breakdown."_s, u"VIEW"_s);
+    const QCommandLineOption view(u"view"_s, u"overview, breakdown or compare."_s, u"VIEW"_s);
     const QCommandLineOption out(u"out"_s, u"PNG file to write."_s, u"FILE"_s);
     const QCommandLineOption from(u"from"_s, u"Start (ISO 8601 or -7d)."_s, u"T"_s, u"-30d"_s);
     const QCommandLineOption to(u"to"_s, u"End (ISO 8601 or -1h)."_s, u"T"_s);
@@ -69,9 +70,9 @@ int render(const QStringList &arguments)
     if (!cli::parse(parser, arguments, {view, out, from, to, width, height, group}, &error))
         return cli::fail(u"render: "_s + error);
     const QString page = parser.value(view);
-    if (page != u"overview"_s && page != u"breakdown"_s)
-        return cli::fail(u"render: --view must be overview or breakdown (timeline and compare "
-                         u"come with their pages), got \"%1\""_s.arg(page));
+    if (page != u"overview"_s && page != u"breakdown"_s && page != u"compare"_s)
+        return cli::fail(u"render: --view must be overview, breakdown or compare (timeline "
+                         u"comes with its page), got \"%1\""_s.arg(page));
     if (!parser.isSet(out))
         return cli::fail(u"render: --out FILE.png is required"_s);
     bool okWidth = false;
@@ -104,6 +105,15 @@ int render(const QStringList &arguments)
         overview->showRows(*rows, now);
         what = u"%1 images"_s.arg(rows->size());
         widget = std::move(overview);
+    } else if (page == u"compare"_s) {
+        const TimeRange range{*start, *end};
+        const Result<QList<CompareRow>> rows = Aggregator(**store).compare(filter, range);
+        if (!rows)
+            return cli::fail(rows.error());
+        auto compare = std::make_unique<ComparePage>(nullptr, nullptr);
+        compare->showRows(*rows, range);
+        what = u"%1 images"_s.arg(rows->size());
+        widget = std::move(compare);
     } else {
         DashboardState state; // the dashboard's bucket size for this range
         state.setCustomRange({*start, *end});

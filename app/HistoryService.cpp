@@ -54,9 +54,24 @@ public:
         emit eventsReady(generation, query, *page);
     }
 
+    void compare(const EventFilter &filter, const TimeRange &range, quint64 generation,
+                 const std::atomic<quint64> *latest)
+    {
+        if (generation != latest->load() || !open())
+            return;
+        Result<QList<CompareRow>> rows = Aggregator(*m_store).compare(filter, range);
+        if (!rows) {
+            emit failed(rows.error());
+            return;
+        }
+        emit compareReady(generation, *rows, range);
+    }
+
 signals:
     void overviewReady(quint64 generation, const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(quint64 generation, const pw::FailureSummary &summary);
+    void compareReady(quint64 generation, const QList<pw::CompareRow> &rows,
+                      const pw::TimeRange &range);
     void eventsReady(quint64 generation, const pw::EventPageQuery &query,
                      const QList<pw::StoredEvent> &page);
     void historySize(qint64 events, qint64 images);
@@ -86,6 +101,8 @@ HistoryService::HistoryService(QString path, QObject *parent)
     qRegisterMetaType<QList<pw::OverviewRow>>();
     qRegisterMetaType<pw::FailureSummary>();
     qRegisterMetaType<pw::EventPageQuery>();
+    qRegisterMetaType<QList<pw::CompareRow>>();
+    qRegisterMetaType<pw::TimeRange>();
     qRegisterMetaType<QList<pw::StoredEvent>>();
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -105,6 +122,11 @@ HistoryService::HistoryService(QString path, QObject *parent)
             if (generation == m_eventsGeneration.load())
                 emit eventsReady(query, page);
         });
+    connect(m_worker, &Worker::compareReady, this,
+            [this](quint64 generation, const QList<CompareRow> &rows, const TimeRange &range) {
+                if (generation == m_compareGeneration.load())
+                    emit compareReady(rows, range);
+            });
     connect(m_worker, &Worker::historySize, this, &DashboardData::historySize);
     connect(m_worker, &Worker::failed, this, &DashboardData::failed);
     m_thread.setObjectName(QStringLiteral("history"));
@@ -140,6 +162,14 @@ void HistoryService::requestEvents(const EventPageQuery &query)
     const quint64 generation = ++m_eventsGeneration;
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, query, generation, this] {
         worker->events(query, generation, &m_eventsGeneration);
+    });
+}
+
+void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &range)
+{
+    const quint64 generation = ++m_compareGeneration;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, filter, range, generation, this] {
+        worker->compare(filter, range, generation, &m_compareGeneration);
     });
 }
 

@@ -22,6 +22,7 @@ public:
     void requestFailures(const EventFilter &filter, const TimeRange &range,
                          qint64 bucketMs) override;
     void requestEvents(const EventPageQuery &query) override;
+    void requestCompare(const EventFilter &filter, const TimeRange &range) override;
 
 private:
     class Worker;
@@ -30,6 +31,7 @@ private:
     std::atomic<quint64> m_overviewGeneration{0};
     std::atomic<quint64> m_failuresGeneration{0};
     std::atomic<quint64> m_eventsGeneration{0};
+    std::atomic<quint64> m_compareGeneration{0};
 };
 
 } // namespace pw

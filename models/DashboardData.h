@@ -20,11 +20,13 @@ public:
     virtual void requestFailures(const EventFilter &filter, const TimeRange &range,
                                  qint64 bucketMs) = 0;
     virtual void requestEvents(const EventPageQuery &query) = 0;
+    virtual void requestCompare(const EventFilter &filter, const TimeRange &range) = 0;
 
 signals:
     void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(const pw::FailureSummary &summary);
     void eventsReady(const pw::EventPageQuery &query, const QList<pw::StoredEvent> &page);
+    void compareReady(const QList<pw::CompareRow> &rows, const pw::TimeRange &range);
     // The history's size, for the status bar; sent after each answer.
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
@@ -37,3 +39,5 @@ Q_DECLARE_METATYPE(pw::FailureSummary)
 Q_DECLARE_METATYPE(pw::EventFilter)
 Q_DECLARE_METATYPE(pw::EventPageQuery)
 Q_DECLARE_METATYPE(pw::StoredEvent)
+Q_DECLARE_METATYPE(pw::CompareRow)
+Q_DECLARE_METATYPE(pw::TimeRange)

@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "ComparePage.h"
 #include "DashboardData.h"
 #include "DashboardState.h"
 #include "EventsPage.h"
@@ -20,12 +21,13 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
     : QMainWindow(parent), m_state(state), m_data(data), m_pages(new QTabWidget(this)),
       m_overview(new OverviewPage(state, data, this)),
       m_failures(new FailuresPage(state, data, this)), m_events(new EventsPage(state, data, this)),
-      m_status(new QLabel(this))
+      m_compare(new ComparePage(state, data, this)), m_status(new QLabel(this))
 {
     setWindowTitle(tr("pullwatch"));
     m_pages->setDocumentMode(true);
     m_pages->addTab(m_overview, tr("&Overview"));
     m_pages->addTab(m_failures, tr("&Failures"));
+    m_pages->addTab(m_compare, tr("&Compare"));
     m_pages->addTab(m_events, tr("&Events"));
     // A click on a breakdown slice or bar shows its events.
     connect(m_failures, &FailuresPage::showEvents, this, [this](const EventFilter &filter) {

@@ -9,6 +9,7 @@ namespace pw {
 
 class DashboardData;
 class DashboardState;
+class ComparePage;
 class EventsPage;
 class FailuresPage;
 class OverviewPage;
@@ -27,6 +28,7 @@ public:
     OverviewPage *overviewPage() const { return m_overview; }
     FailuresPage *failuresPage() const { return m_failures; }
     EventsPage *eventsPage() const { return m_events; }
+    ComparePage *comparePage() const { return m_compare; }
 
 private:
     void createRangeActions();
@@ -39,6 +41,7 @@ private:
     OverviewPage *m_overview = nullptr;
     FailuresPage *m_failures = nullptr;
     EventsPage *m_events = nullptr;
+    ComparePage *m_compare = nullptr;
     QLabel *m_status = nullptr;
 };
 

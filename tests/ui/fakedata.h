@@ -13,6 +13,7 @@ public:
     QList<pw::TimeRange> askedRanges;
     QList<pw::StoredEvent> events; // newest first
     QList<pw::EventPageQuery> askedPages;
+    QList<pw::CompareRow> compare;
 
     void requestOverview(const pw::EventFilter &filter) override
     {
@@ -24,6 +25,12 @@ public:
         asked.append(filter);
         askedRanges.append(range);
         emit failuresReady(failures);
+    }
+    void requestCompare(const pw::EventFilter &filter, const pw::TimeRange &range) override
+    {
+        asked.append(filter);
+        askedRanges.append(range);
+        emit compareReady(compare, range);
     }
     void requestEvents(const pw::EventPageQuery &query) override
     {
