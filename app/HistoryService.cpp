@@ -20,13 +20,27 @@ public:
         if (!open())
             return;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        // The periodic refresh costs next to nothing while the history is unchanged: the last
+        // answer is sent again. Ages and windows still move, so at least once a minute it is
+        // computed anew.
+        const qint64 events = m_store->eventCount();
+        if (m_overviewShown && filter == m_overviewFilter && events == m_overviewEvents &&
+            now - m_overviewAt < 60'000) {
+            emit overviewReady(generation, m_overviewRows, m_overviewAt);
+            return;
+        }
         Result<QList<OverviewRow>> rows = computeOverview(*m_store, filter, now);
         if (!rows) {
             emit failed(rows.error());
             return;
         }
+        m_overviewShown = true;
+        m_overviewFilter = filter;
+        m_overviewEvents = events;
+        m_overviewAt = now;
+        m_overviewRows = *rows;
         emit overviewReady(generation, *rows, now);
-        emit historySize(m_store->eventCount(), m_store->images().size());
+        emit historySize(events, m_store->images().size());
     }
 
     void failures(const EventFilter &filter, const TimeRange &range, qint64 bucketMs,
@@ -93,6 +107,12 @@ private:
 
     QString m_path;
     std::unique_ptr<SqliteHistoryStore> m_store;
+    // What the last overview answer was computed from.
+    bool m_overviewShown = false;
+    EventFilter m_overviewFilter;
+    qint64 m_overviewEvents = 0;
+    qint64 m_overviewAt = 0;
+    QList<OverviewRow> m_overviewRows;
 };
 
 HistoryService::HistoryService(QString path, QObject *parent)
