@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
@@ -84,12 +83,7 @@ Result<QStringList> inputFiles(const QStringList &arguments)
         if (argument == u"-"_s || info.isFile()) {
             files.append(argument);
         } else if (info.isDir()) {
-            QStringList below;
-            QDirIterator it(argument, QDir::Files, QDirIterator::Subdirectories);
-            while (it.hasNext())
-                below.append(it.next());
-            below.sort();
-            files.append(below);
+            files.append(filesBelow(argument));
         } else {
             return Error{argument + u": no such file or directory"_s};
         }

@@ -54,6 +54,16 @@ struct FileState
 };
 } // namespace
 
+QStringList filesBelow(const QString &directory)
+{
+    QStringList files;
+    QDirIterator it(directory, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        files.append(it.next());
+    files.sort();
+    return files;
+}
+
 HistoryLedger::HistoryLedger(HistoryStore *store) : m_store(store) {}
 
 bool HistoryLedger::contains(const QString &key) const
@@ -121,12 +131,7 @@ Status CiIngester::ingestPath(const QString &path, IngestTotals &totals,
         return Error{path + u": no such file or directory"_s};
     if (!info.isDir())
         return ingestFile(path, totals, progress, cancel);
-    QStringList files;
-    QDirIterator it(path, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        files.append(it.next());
-    files.sort();
-    for (const QString &file : std::as_const(files)) {
+    for (const QString &file : filesBelow(path)) {
         if (Status status = ingestFile(file, totals, progress, cancel); !status)
             return status;
     }

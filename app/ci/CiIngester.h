@@ -10,6 +10,9 @@
 
 namespace pw {
 
+// Every file below a directory, in path order (how `classify` and `ingest` read directories).
+QStringList filesBelow(const QString &directory);
+
 // Jobs and files already ingested, kept in the history's metadata ("ci.ingested KEY"), so a
 // second ingest adds nothing twice and an interrupted one resumes where it stopped.
 class HistoryLedger : public IngestLedger
