@@ -26,6 +26,9 @@ public:
 
 private:
     class Worker;
+    template<class Compute, class Deliver>
+    void submit(std::atomic<quint64> &latest, Compute compute, Deliver deliver);
+
     QThread m_thread;
     Worker *m_worker = nullptr;
     std::atomic<quint64> m_overviewGeneration{0};
