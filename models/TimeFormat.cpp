@@ -302,4 +302,12 @@ Result<qint64> parseDuration(QStringView text)
     return *ms;
 }
 
+QString toMinute(qint64 epochMs)
+{
+    char iso[Iso8601Length];
+    writeIso8601(iso, epochMs);
+    iso[10] = ' '; // "2025-05-18T08:42:15.123Z" -> "2025-05-18 08:42"
+    return QString::fromLatin1(iso, 16);
+}
+
 } // namespace pw::TimeFormat

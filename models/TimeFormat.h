@@ -26,6 +26,8 @@ void civilFromDays(qint64 days, qint64 &year, int &month, int &day);
 char *writeIso8601(char *dst, qint64 epochMs);
 void appendIso8601(QByteArray &out, qint64 epochMs);
 QString toIso8601(qint64 epochMs);
+// "2025-05-18 08:42" (UTC, to the minute): how pages say which range they show.
+QString toMinute(qint64 epochMs);
 
 // Accepts ISO 8601 ("2025-05-18T08:42:15Z", fractional seconds, "+02:00"/"-0530"/"+02" offsets,
 // a space instead of "T", a date alone = midnight UTC; a time without offset is UTC), "now", and

@@ -3,6 +3,7 @@
 #include "CompareModel.h"
 #include "DashboardData.h"
 #include "DashboardState.h"
+#include "TimeFormat.h"
 
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
@@ -74,10 +75,8 @@ void ComparePage::showRows(const QList<CompareRow> &rows, const TimeRange &range
             lines << rows[i].group + QStringLiteral(" — ") + compareVerdict(rows.mid(i, end - i));
         i = end;
     }
-    const auto when = [](qint64 ms) {
-        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"yyyy-MM-dd HH:mm");
-    };
-    lines.prepend(tr("From %1 to %2 UTC:").arg(when(range.from), when(range.to)));
+    lines.prepend(tr("From %1 to %2 UTC:")
+                      .arg(TimeFormat::toMinute(range.from), TimeFormat::toMinute(range.to)));
     if (lines.size() == 1)
         lines << tr("No group has two images with pulls in this range.");
     m_verdicts->setText(lines.join(u'\n'));

@@ -3,6 +3,7 @@
 #include "DashboardData.h"
 #include "DashboardState.h"
 #include "FailureCountModel.h"
+#include "TimeFormat.h"
 #include "charts/CountCharts.h"
 #include "charts/StackedTimeChart.h"
 
@@ -81,12 +82,9 @@ void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &r
     m_registries->setCounts(summary.byRegistry);
     m_images->setCounts(summary.byImage);
     m_overTime->setBuckets(summary.overTime);
-    const auto when = [](qint64 ms) {
-        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"yyyy-MM-dd HH:mm");
-    };
     m_summary->setText(tr("%1 failed pulls from %2 to %3 UTC. Click a slice or bar for its events.")
                            .arg(summary.failures)
-                           .arg(when(range.from), when(range.to)));
+                           .arg(TimeFormat::toMinute(range.from), TimeFormat::toMinute(range.to)));
 }
 
 } // namespace pw

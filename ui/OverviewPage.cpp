@@ -4,6 +4,7 @@
 #include "DashboardState.h"
 #include "HeartbeatDelegate.h"
 #include "OverviewModel.h"
+#include "TimeFormat.h"
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -62,12 +63,11 @@ void OverviewPage::showRows(const QList<OverviewRow> &rows, qint64 nowMs)
         down += row.statusNow == BucketState::Down ? 1 : 0;
         noData += row.statusNow == BucketState::NoData ? 1 : 0;
     }
-    m_summary->setText(
-        tr("%1 images: %2 down, %3 without a pull in 24 h. As of %4 UTC.")
-            .arg(rows.size())
-            .arg(down)
-            .arg(noData)
-            .arg(QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC).toString(u"yyyy-MM-dd HH:mm")));
+    m_summary->setText(tr("%1 images: %2 down, %3 without a pull in 24 h. As of %4 UTC.")
+                           .arg(rows.size())
+                           .arg(down)
+                           .arg(noData)
+                           .arg(TimeFormat::toMinute(nowMs)));
     m_table->resizeColumnsToContents();
     m_table->setColumnWidth(OverviewModel::HeartbeatColumn, OverviewRow::HeartbeatBuckets * 5 + 8);
 }
