@@ -102,6 +102,16 @@ struct Incident
     friend bool operator==(const Incident &, const Incident &) = default;
 };
 
+// A probed image's digest changed: the registry began serving another image.
+struct DigestChange
+{
+    int imageId = 0;
+    qint64 ts = 0; // the first successful probe that saw the new digest
+    QString digest;
+    QString previous;
+    friend bool operator==(const DigestChange &, const DigestChange &) = default;
+};
+
 // One page of the events table: the newest first, after a cursor (keyset paging, so page N
 // costs what page 1 does on any history size).
 struct EventPageQuery
@@ -151,6 +161,10 @@ public:
     // Incidents that overlap the range, oldest first.
     virtual Result<QList<Incident>> incidents(const EventFilter &filter,
                                               const TimeRange &range) const = 0;
+
+    // Digest changes inside the range, oldest first (kept beyond the raw events' retention).
+    virtual Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
+                                                      const TimeRange &range) const = 0;
 
     // Drops raw events older than the cutoff; rollups and incidents stay.
     virtual Status applyRetention(qint64 cutoffMs) = 0;

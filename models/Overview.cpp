@@ -1,5 +1,7 @@
 #include "Overview.h"
 
+#include "Timeline.h"
+
 #include <QHash>
 #include <QSet>
 
@@ -102,13 +104,7 @@ Result<QList<OverviewRow>> computeOverview(const HistoryStore &store, const Even
     }
 
     QList<OverviewRow> list = rows.values();
-    std::sort(list.begin(), list.end(), [](const OverviewRow &a, const OverviewRow &b) {
-        // Grouped images first, by group and label; then the rest by name.
-        const auto key = [](const OverviewRow &r) {
-            return std::make_tuple(r.group.isEmpty(), r.group, r.label, r.image);
-        };
-        return key(a) < key(b);
-    });
+    sortByGroup(list);
     return list;
 }
 

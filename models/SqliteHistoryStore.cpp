@@ -57,6 +57,7 @@ SqliteHistoryStore::~SqliteHistoryStore()
     m_events.reset();
     m_dimensions.reset();
     m_incidents.reset();
+    m_digestChanges.reset();
     if (m_checkpoint.valid())
         m_checkpoint.wait();
     sqlite3_close_v2(m_checkpointer);
@@ -168,6 +169,7 @@ Status SqliteHistoryStore::prepare()
     m_dimensions = std::make_unique<SqliteDimensions>(m_db, m_reader, m_path);
     m_incidents = std::make_unique<SqliteIncidents>(m_db, m_path);
     m_events = std::make_unique<SqliteEventReader>(m_db, m_path, *m_dimensions);
+    m_digestChanges = std::make_unique<SqliteDigestChanges>(m_db, m_reader, m_path);
     if (Status s = m_dimensions->prepare(); !s)
         return s;
     if (Status s = m_incidents->prepare(); !s)
@@ -276,6 +278,7 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
     };
     std::vector<Touched> touched;
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
+    m_digestChanges->begin();
 
     // Appending after everything stored (the usual case) needs no look-ups on the writing
     // connection, so SQLite inserts one chunk on a second thread while the next is encoded.
@@ -345,6 +348,7 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
 
         hours.add(*image, e);
         days.add(*image, e);
+        m_digestChanges->feed(*image, e, *digest);
         if (size_t(*image) >= touched.size())
             touched.resize(size_t(*image) + 1);
         Touched &t = touched[size_t(*image)];
@@ -370,6 +374,8 @@ Status SqliteHistoryStore::insertEvents(std::span<const PullEvent> sorted)
     if (Status s = m_dimensions->flush(); !s)
         return s;
     if (Status s = m_incidents->flush(); !s)
+        return s;
+    if (Status s = m_digestChanges->flush(); !s)
         return s;
     if (Status s = flushRollups("rollup_hour", hours); !s)
         return s;
@@ -462,14 +468,16 @@ Status SqliteHistoryStore::rebuildDerived()
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
         return s;
     syncWithFile();
-    if (Status s = exec("DELETE FROM rollup_hour; DELETE FROM rollup_day; DELETE FROM incident;");
+    if (Status s = exec("DELETE FROM rollup_hour; DELETE FROM rollup_day; DELETE FROM incident; "
+                        "DELETE FROM digest_change;");
         !s) {
         (void)exec("ROLLBACK");
         return s;
     }
     m_incidents->clear();
+    m_digestChanges->begin(true);
     RollupAccumulator hours(Granularity::Hour), days(Granularity::Day);
-    SqliteStatement scan(m_db, "SELECT id, image, kind, latency FROM event ORDER BY id");
+    SqliteStatement scan(m_db, "SELECT id, image, kind, latency, digest FROM event ORDER BY id");
     PullEvent e;
     while (scan.step() == SQLITE_ROW) {
         const int image = int(scan.int64(1));
@@ -479,8 +487,11 @@ Status SqliteHistoryStore::rebuildDerived()
         hours.add(image, e);
         days.add(image, e);
         m_incidents->feed(image, e.ts, e.ok, e.category);
+        m_digestChanges->feed(image, e, scan.isNull(4) ? 0 : scan.int64(4));
     }
     Status result = m_incidents->flush();
+    if (result)
+        result = m_digestChanges->flush();
     if (result)
         result = flushRollups("rollup_hour", hours);
     if (result)
@@ -573,6 +584,17 @@ Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
     if (none || range.isEmpty())
         return QList<Incident>();
     return m_incidents->overlapping(imageSql, range.from, range.to);
+}
+
+Result<QList<DigestChange>> SqliteHistoryStore::digestChanges(const EventFilter &filter,
+                                                              const TimeRange &range) const
+{
+    syncWithFile();
+    bool none = false;
+    const QString imageSql = m_events->imageFilterSql(filter, &none);
+    if (none || range.isEmpty())
+        return QList<DigestChange>();
+    return m_digestChanges->inRange(imageSql, range, *m_dimensions);
 }
 
 Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "DerivedState.h"
+#include "SqliteDigestChanges.h"
 #include "HistoryStore.h"
 #include "SqliteDimensions.h"
 #include "SqliteEventReader.h"
@@ -40,6 +41,8 @@ public:
                        const std::function<void(const RollupRow &)> &visit) const override;
     Result<QList<Incident>> incidents(const EventFilter &filter,
                                       const TimeRange &range) const override;
+    Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
+                                              const TimeRange &range) const override;
     Status applyRetention(qint64 cutoffMs) override;
     Status rebuildDerived() override;
     QString metadata(const QString &key) const override;
@@ -81,6 +84,7 @@ private:
     SqliteStatement m_insertEvents; // many rows per statement
     std::unique_ptr<SqliteDimensions> m_dimensions;
     std::unique_ptr<SqliteIncidents> m_incidents;
+    std::unique_ptr<SqliteDigestChanges> m_digestChanges;
     std::unique_ptr<SqliteEventReader> m_events;
     mutable qint64 m_maxId = std::numeric_limits<qint64>::min();
     mutable qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon

@@ -47,6 +47,12 @@ CREATE TABLE incident(id INTEGER PRIMARY KEY, image INTEGER NOT NULL, start_ts I
 CREATE INDEX incident_image_start ON incident(image, start_ts);
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
+
+// Version 3: when each probed image's digest changed, for the timeline's markers.
+constexpr const char *V3 = R"sql(
+CREATE TABLE digest_change(image INTEGER NOT NULL, ts INTEGER NOT NULL, digest INTEGER NOT NULL,
+                           previous INTEGER, PRIMARY KEY(image, ts)) WITHOUT ROWID;
+)sql";
 } // namespace
 
 const char *migration(int version)
@@ -56,6 +62,8 @@ const char *migration(int version)
         return V1;
     case 2:
         return V2;
+    case 3:
+        return V3;
     default:
         return nullptr;
     }
@@ -63,7 +71,7 @@ const char *migration(int version)
 
 bool rebuildsDerived(int version)
 {
-    return version == 2;
+    return version == 2 || version == 3;
 }
 
 } // namespace pw::SqliteSchema
