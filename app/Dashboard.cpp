@@ -12,6 +12,7 @@
 #include "OverviewPage.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
+#include "TimelinePage.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -58,7 +59,8 @@ int run(const QStringList &arguments)
 
 int render(const QStringList &arguments)
 {
-    const QCommandLineOption view(u"view"_s, u"overview, breakdown or compare."_s, u"VIEW"_s);
+    const QCommandLineOption view(u"view"_s, u"overview, timeline, breakdown or compare."_s,
+                                  u"VIEW"_s);
     const QCommandLineOption out(u"out"_s, u"PNG file to write."_s, u"FILE"_s);
     const QCommandLineOption from(u"from"_s, u"Start (ISO 8601 or -7d)."_s, u"T"_s, u"-30d"_s);
     const QCommandLineOption to(u"to"_s, u"End (ISO 8601 or -1h)."_s, u"T"_s);
@@ -70,9 +72,11 @@ int render(const QStringList &arguments)
     if (!cli::parse(parser, arguments, {view, out, from, to, width, height, group}, &error))
         return cli::fail(u"render: "_s + error);
     const QString page = parser.value(view);
-    if (page != u"overview"_s && page != u"breakdown"_s && page != u"compare"_s)
-        return cli::fail(u"render: --view must be overview, breakdown or compare (timeline "
-                         u"comes with its page), got \"%1\""_s.arg(page));
+    if (page != u"overview"_s && page != u"timeline"_s && page != u"breakdown"_s &&
+        page != u"compare"_s)
+        return cli::fail(
+            u"render: --view must be overview, timeline, breakdown or compare, got \"%1\""_s.arg(
+                page));
     if (!parser.isSet(out))
         return cli::fail(u"render: --out FILE.png is required"_s);
     bool okWidth = false;
@@ -114,6 +118,17 @@ int render(const QStringList &arguments)
         compare->showRows(*rows, range);
         what = u"%1 images"_s.arg(rows->size());
         widget = std::move(compare);
+    } else if (page == u"timeline"_s) {
+        DashboardState state; // the dashboard's bucket size for this range
+        state.setCustomRange({*start, *end});
+        const Result<TimelineData> timeline =
+            computeTimeline(**store, filter, state.range(now), state.bucketMs(now));
+        if (!timeline)
+            return cli::fail(timeline.error());
+        auto timelinePage = std::make_unique<TimelinePage>(nullptr, nullptr);
+        timelinePage->showTimeline(*timeline);
+        what = u"%1 images x %2 buckets"_s.arg(timeline->rows.size()).arg(timeline->bucketCount);
+        widget = std::move(timelinePage);
     } else {
         DashboardState state; // the dashboard's bucket size for this range
         state.setCustomRange({*start, *end});

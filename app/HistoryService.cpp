@@ -50,8 +50,26 @@ public:
         return *m_last;
     }
 
+    struct Size
+    {
+        qint64 events = 0;
+        qint64 images = 0;
+        bool changed = false;
+    };
+
+    // Cheap: the store reloads its counters only when the file's data version moved.
+    Size size(SqliteHistoryStore &store)
+    {
+        Size now{store.eventCount(), store.images().size()};
+        now.changed =
+            m_lastSize && (now.events != m_lastSize->events || now.images != m_lastSize->images);
+        m_lastSize = now;
+        return now;
+    }
+
 private:
     QString m_path;
+    std::optional<Size> m_lastSize;
     std::unique_ptr<SqliteHistoryStore> m_store;
     std::optional<Overview> m_last;
     EventFilter m_lastFilter;
@@ -64,6 +82,8 @@ HistoryService::HistoryService(QString path, QObject *parent)
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     m_thread.setObjectName(QStringLiteral("history"));
     m_thread.start();
+    connect(&m_watch, &QTimer::timeout, this, &HistoryService::checkForChanges);
+    m_watch.start(WatchMs);
 }
 
 HistoryService::~HistoryService()
@@ -90,6 +110,18 @@ void HistoryService::submit(std::atomic<quint64> &latest, Compute compute, Deliv
                 deliver(*result);
         });
     });
+}
+
+void HistoryService::checkForChanges()
+{
+    submit(
+        m_watchGeneration,
+        [worker = m_worker](SqliteHistoryStore &store) { return Result(worker->size(store)); },
+        [this](const Worker::Size &size) {
+            emit historySize(size.events, size.images);
+            if (size.changed)
+                emit historyChanged();
+        });
 }
 
 void HistoryService::requestOverview(const EventFilter &filter)
@@ -119,7 +151,8 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
 void HistoryService::requestEvents(const EventPageQuery &query)
 {
     submit(
-        m_eventsGeneration, [query](SqliteHistoryStore &store) { return store.eventPage(query); },
+        query.afterId > 0 ? m_newerEventsGeneration : m_eventsGeneration,
+        [query](SqliteHistoryStore &store) { return store.eventPage(query); },
         [this, query](const QList<StoredEvent> &page) { emit eventsReady(query, page); });
 }
 
@@ -131,6 +164,17 @@ void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &
             return Aggregator(store).compare(filter, range);
         },
         [this, range](const QList<CompareRow> &rows) { emit compareReady(rows, range); });
+}
+
+void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange &range,
+                                     qint64 bucketMs)
+{
+    submit(
+        m_timelineGeneration,
+        [filter, range, bucketMs](SqliteHistoryStore &store) {
+            return computeTimeline(store, filter, range, bucketMs);
+        },
+        [this](const TimelineData &timeline) { emit timelineReady(timeline); });
 }
 
 } // namespace pw

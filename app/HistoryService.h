@@ -3,6 +3,7 @@
 #include "DashboardData.h"
 
 #include <QThread>
+#include <QTimer>
 
 #include <atomic>
 
@@ -10,11 +11,15 @@ namespace pw {
 
 // DashboardData on a history file: a worker thread with its own connection to the history
 // computes the answers; each kind of request carries a generation number and answers to older
-// generations are dropped, so a quick series of range changes shows only the last one.
+// generations are dropped, so a quick series of range changes shows only the last one. Every
+// WatchMs it looks whether the history changed (a probe, an import, another process) and says
+// so through historyChanged().
 class HistoryService : public DashboardData
 {
     Q_OBJECT
 public:
+    static constexpr int WatchMs = 2000;
+
     explicit HistoryService(QString path, QObject *parent = nullptr);
     ~HistoryService() override;
 
@@ -23,6 +28,12 @@ public:
                          qint64 bucketMs) override;
     void requestEvents(const EventPageQuery &query) override;
     void requestCompare(const EventFilter &filter, const TimeRange &range) override;
+    void requestTimeline(const EventFilter &filter, const TimeRange &range,
+                         qint64 bucketMs) override;
+
+public slots:
+    // Looks now (after this process wrote, say) instead of at the next tick.
+    void checkForChanges();
 
 private:
     class Worker;
@@ -30,11 +41,15 @@ private:
     void submit(std::atomic<quint64> &latest, Compute compute, Deliver deliver);
 
     QThread m_thread;
+    QTimer m_watch;
     Worker *m_worker = nullptr;
     std::atomic<quint64> m_overviewGeneration{0};
     std::atomic<quint64> m_failuresGeneration{0};
     std::atomic<quint64> m_eventsGeneration{0};
+    std::atomic<quint64> m_newerEventsGeneration{0}; // live updates do not cancel paging
     std::atomic<quint64> m_compareGeneration{0};
+    std::atomic<quint64> m_timelineGeneration{0};
+    std::atomic<quint64> m_watchGeneration{0};
 };
 
 } // namespace pw

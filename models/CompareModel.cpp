@@ -23,9 +23,20 @@ CompareModel::CompareModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 void CompareModel::setRows(const QList<CompareRow> &rows)
 {
-    beginResetModel();
+    // The same images again (a live refresh): new figures, same rows, so selection stays.
+    const bool sameImages = std::equal(rows.cbegin(), rows.cend(), m_rows.cbegin(), m_rows.cend(),
+                                       [](const CompareRow &a, const CompareRow &b) {
+                                           return a.image == b.image && a.group == b.group;
+                                       });
+    if (!sameImages) {
+        beginResetModel();
+        m_rows = rows;
+        endResetModel();
+        return;
+    }
     m_rows = rows;
-    endResetModel();
+    if (!m_rows.isEmpty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 int CompareModel::rowCount(const QModelIndex &parent) const

@@ -2,6 +2,7 @@
 
 #include "Failures.h"
 #include "Overview.h"
+#include "Timeline.h"
 
 #include <QObject>
 
@@ -21,12 +22,17 @@ public:
                                  qint64 bucketMs) = 0;
     virtual void requestEvents(const EventPageQuery &query) = 0;
     virtual void requestCompare(const EventFilter &filter, const TimeRange &range) = 0;
+    virtual void requestTimeline(const EventFilter &filter, const TimeRange &range,
+                                 qint64 bucketMs) = 0;
 
 signals:
     void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(const pw::FailureSummary &summary);
     void eventsReady(const pw::EventPageQuery &query, const QList<pw::StoredEvent> &page);
     void compareReady(const QList<pw::CompareRow> &rows, const pw::TimeRange &range);
+    void timelineReady(const pw::TimelineData &timeline);
+    // The history grew or changed (this process or another one wrote to it): pages refresh.
+    void historyChanged();
     // The history's size, for the status bar; sent after each answer.
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
@@ -41,3 +47,4 @@ Q_DECLARE_METATYPE(pw::EventPageQuery)
 Q_DECLARE_METATYPE(pw::StoredEvent)
 Q_DECLARE_METATYPE(pw::CompareRow)
 Q_DECLARE_METATYPE(pw::TimeRange)
+Q_DECLARE_METATYPE(pw::TimelineData)

@@ -3,7 +3,6 @@
 #include "OverviewModel.h"
 #include "TimeFormat.h"
 
-
 namespace pw {
 
 EventsModel::EventsModel(QObject *parent) : QAbstractTableModel(parent) {}
@@ -26,6 +25,15 @@ void EventsModel::appendPage(const QList<StoredEvent> &page, int pageSize)
     const int first = static_cast<int>(m_rows.size());
     beginInsertRows({}, first, first + static_cast<int>(page.size()) - 1);
     m_rows.append(page);
+    endInsertRows();
+}
+
+void EventsModel::prependNewer(const QList<StoredEvent> &newer)
+{
+    if (newer.isEmpty())
+        return;
+    beginInsertRows({}, 0, static_cast<int>(newer.size()) - 1);
+    m_rows = newer + m_rows;
     endInsertRows();
 }
 

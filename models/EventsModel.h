@@ -39,6 +39,10 @@ public:
     void clear();
     // Adds the next page; a short page means there is nothing more.
     void appendPage(const QList<StoredEvent> &page, int pageSize);
+    // Puts events newer than the first row on top (newest first, as the store pages them).
+    void prependNewer(const QList<StoredEvent> &newer);
+    // The newest row's id, 0 when empty.
+    qint64 newestId() const { return m_rows.isEmpty() ? 0 : m_rows.first().id; }
     const PullEvent *event(int row) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;

@@ -120,6 +120,7 @@ struct EventPageQuery
     TimeRange range;
     QString search;      // case-insensitive substring of the image or the message; "" for all
     qint64 beforeId = 0; // cursor: only events older than this id; 0 starts at the newest
+    qint64 afterId = 0;  // only events newer than this id (what arrived since); 0 for all
     int limit = 500;
 };
 

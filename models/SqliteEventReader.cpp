@@ -151,6 +151,8 @@ Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &qu
         return page;
     if (query.beforeId > 0)
         where += QStringLiteral(" AND id<?3");
+    if (query.afterId > 0)
+        where += QStringLiteral(" AND id>?5");
     if (!query.search.isEmpty())
         where += QStringLiteral(
             " AND (message IN (SELECT id FROM message WHERE text LIKE ?4 ESCAPE '\\')"
@@ -165,6 +167,8 @@ Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &qu
     q.bind(2, idOf(query.range.to));
     if (query.beforeId > 0)
         q.bind(3, query.beforeId);
+    if (query.afterId > 0)
+        q.bind(5, query.afterId);
     if (!query.search.isEmpty()) {
         QString pattern = query.search;
         pattern.replace(u'\\', QStringLiteral("\\\\"))

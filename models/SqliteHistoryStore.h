@@ -1,8 +1,8 @@
 #pragma once
 
 #include "DerivedState.h"
-#include "SqliteDigestChanges.h"
 #include "HistoryStore.h"
+#include "SqliteDigestChanges.h"
 #include "SqliteDimensions.h"
 #include "SqliteEventReader.h"
 #include "SqliteIncidents.h"

@@ -310,4 +310,15 @@ QString toMinute(qint64 epochMs)
     return QString::fromLatin1(iso, 16);
 }
 
+QString durationText(qint64 ms)
+{
+    constexpr std::pair<qint64, const char *> units[] = {
+        {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "min"}, {1000, "s"}};
+    for (const auto &[length, unit] : units) {
+        if (ms >= length && ms % length == 0)
+            return QStringLiteral("%1 %2").arg(ms / length).arg(QLatin1StringView(unit));
+    }
+    return QStringLiteral("%1 ms").arg(ms);
+}
+
 } // namespace pw::TimeFormat

@@ -35,6 +35,9 @@ QString toMinute(qint64 epochMs);
 // Surrounding whitespace is ignored.
 Result<qint64> parseTime(QStringView text, qint64 nowMs);
 
+// A bucket or range length in the largest whole unit: "1 min", "15 min", "1 h", "1 d".
+QString durationText(qint64 ms);
+
 // A positive config duration ("500ms", "30s", "5m", "1h", "7d", "2w") in milliseconds.
 Result<qint64> parseDuration(QStringView text);
 

@@ -46,6 +46,7 @@ ComparePage::ComparePage(DashboardState *state, DashboardData *data, QWidget *pa
     if (m_state)
         connect(m_state, &DashboardState::changed, this, &ComparePage::refresh);
     if (m_data) {
+        connect(m_data, &DashboardData::historyChanged, this, &ComparePage::refresh);
         connect(m_data, &DashboardData::compareReady, this, &ComparePage::showRows);
         QTimer::singleShot(0, this, &ComparePage::refresh);
     }

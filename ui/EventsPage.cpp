@@ -13,6 +13,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -96,17 +97,22 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
                 [this](const EventPageQuery &query, const QList<StoredEvent> &page) {
                     // Pages of an earlier query (range, filter or search since changed) are
                     // not this table's.
-                    if (query.filter == m_query.filter && query.search == m_query.search &&
-                        query.range == m_query.range)
+                    if (query.filter != m_query.filter || query.search != m_query.search)
+                        return;
+                    if (query.afterId == 0 && query.range == m_query.range)
                         m_model->appendPage(page, query.limit);
+                    else if (query.afterId > 0 && query.afterId == m_model->newestId())
+                        showNewer(page, query.limit);
                 });
+        connect(m_data, &DashboardData::historyChanged, this, &EventsPage::requestNewer);
         QTimer::singleShot(0, this, &EventsPage::reload);
     }
 }
 
-void EventsPage::showFilter(const EventFilter &filter)
+void EventsPage::showFilter(const EventFilter &filter, const TimeRange &range)
 {
     m_narrowed = filter;
+    m_narrowedRange = range;
     reload();
 }
 
@@ -115,7 +121,9 @@ void EventsPage::reload()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_query = EventPageQuery();
     m_query.filter = m_narrowed ? *m_narrowed : m_state ? m_state->filter() : EventFilter();
-    m_query.range = m_state ? m_state->range(now) : TimeRange{0, now + 1};
+    m_query.range = m_narrowed && !m_narrowedRange.isEmpty() ? m_narrowedRange
+                    : m_state                                ? m_state->range(now)
+                                                             : TimeRange{0, now + 1};
     m_query.search = m_search->text().trimmed();
     m_query.limit = PageSize;
     m_scope->setVisible(m_narrowed.has_value());
@@ -125,13 +133,51 @@ void EventsPage::reload()
         if (m_narrowed->category)
             parts << categoryTitle(*m_narrowed->category);
         parts << m_narrowed->registries << m_narrowed->images;
-        m_scope->setText(tr("Failed pulls: %1").arg(parts.join(QStringLiteral(", "))));
+        if (!m_narrowedRange.isEmpty())
+            parts << tr("%1 – %2 UTC")
+                         .arg(TimeFormat::toMinute(m_narrowedRange.from),
+                              TimeFormat::toMinute(m_narrowedRange.to));
+        const QString what = parts.join(QStringLiteral(", "));
+        m_scope->setText(m_narrowed->ok == false ? tr("Failed pulls: %1").arg(what)
+                                                 : tr("Pulls: %1").arg(what));
     }
     m_details->clear();
     m_openJob->setEnabled(false);
     m_model->clear();
     if (m_model->canFetchMore({}))
         m_model->fetchMore({});
+}
+
+void EventsPage::requestNewer()
+{
+    // Rows newer than the top one; a preset range moves with the clock, a custom or bucket
+    // range stays put.
+    if (!m_data)
+        return;
+    if (m_model->newestId() == 0)
+        return reload();
+    EventPageQuery query = m_query;
+    if (m_state && m_state->preset() != DashboardState::Preset::Custom && m_narrowedRange.isEmpty())
+        query.range.to = std::max(query.range.to, QDateTime::currentMSecsSinceEpoch() + 1);
+    query.afterId = m_model->newestId();
+    m_data->requestEvents(query);
+}
+
+void EventsPage::showNewer(const QList<StoredEvent> &newer, int limit)
+{
+    if (newer.size() >= limit)
+        return reload(); // more arrived than a page: start over at the newest
+    // Rows appear above: someone reading further down keeps seeing the same rows, someone at
+    // the top sees the new ones.
+    QScrollBar *bar = m_table->verticalScrollBar();
+    const bool atTop = bar->value() == bar->minimum();
+    const int value = bar->value();
+    m_model->prependNewer(newer);
+    if (!atTop)
+        bar->setValue(value + int(newer.size()) *
+                                  (m_table->verticalScrollMode() == QAbstractItemView::ScrollPerItem
+                                       ? 1
+                                       : m_table->verticalHeader()->defaultSectionSize()));
 }
 
 void EventsPage::requestPage(qint64 beforeId)

@@ -31,13 +31,15 @@ public:
     EventsModel *model() const { return m_model; }
 
 public slots:
-    // Shows the events of this filter (a breakdown slice) until cleared or the shared filter
-    // changes.
-    void showFilter(const pw::EventFilter &filter);
+    // Shows the events of this filter (a breakdown slice), in this range when one is given (a
+    // timeline bucket), until cleared or the shared range or filter changes.
+    void showFilter(const pw::EventFilter &filter, const pw::TimeRange &range = {});
     void reload();
 
 private:
     void requestPage(qint64 beforeId);
+    void requestNewer();
+    void showNewer(const QList<StoredEvent> &newer, int limit);
     void showDetails();
 
     DashboardState *m_state;
@@ -51,7 +53,8 @@ private:
     QPushButton *m_openJob;
     QTimer *m_searchDelay;
     std::optional<EventFilter> m_narrowed;
-    EventPageQuery m_query; // the query the rows belong to
+    TimeRange m_narrowedRange; // empty: the shared range
+    EventPageQuery m_query;    // the query the rows belong to
 };
 
 } // namespace pw

@@ -57,9 +57,13 @@ FailuresPage::FailuresPage(DashboardState *state, DashboardData *data, QWidget *
             narrowed([&](EventFilter &f) { f.images = {m_images->counts()[row].key}; });
     });
 
-    if (m_state)
+    if (m_state) {
         connect(m_state, &DashboardState::changed, this, &FailuresPage::refresh);
+        connect(m_overTime, &ZoomChartView::rangeSelected, m_state,
+                &DashboardState::setCustomRange);
+    }
     if (m_data) {
+        connect(m_data, &DashboardData::historyChanged, this, &FailuresPage::refresh);
         connect(m_data, &DashboardData::failuresReady, this,
                 [this](const FailureSummary &summary) { showSummary(summary, m_range); });
         QTimer::singleShot(0, this, &FailuresPage::refresh);

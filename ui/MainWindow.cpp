@@ -6,6 +6,7 @@
 #include "EventsPage.h"
 #include "FailuresPage.h"
 #include "OverviewPage.h"
+#include "TimelinePage.h"
 
 #include <QActionGroup>
 #include <QLabel>
@@ -20,12 +21,14 @@ namespace pw {
 MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *parent)
     : QMainWindow(parent), m_state(state), m_data(data), m_pages(new QTabWidget(this)),
       m_overview(new OverviewPage(state, data, this)),
+      m_timeline(new TimelinePage(state, data, this)),
       m_failures(new FailuresPage(state, data, this)), m_events(new EventsPage(state, data, this)),
       m_compare(new ComparePage(state, data, this)), m_status(new QLabel(this))
 {
     setWindowTitle(tr("pullwatch"));
     m_pages->setDocumentMode(true);
     m_pages->addTab(m_overview, tr("&Overview"));
+    m_pages->addTab(m_timeline, tr("&Timeline"));
     m_pages->addTab(m_failures, tr("&Failures"));
     m_pages->addTab(m_compare, tr("&Compare"));
     m_pages->addTab(m_events, tr("&Events"));
@@ -34,6 +37,11 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
         m_events->showFilter(filter);
         m_pages->setCurrentWidget(m_events);
     });
+    connect(m_timeline, &TimelinePage::showEvents, this,
+            [this](const EventFilter &filter, const TimeRange &range) {
+                m_events->showFilter(filter, range);
+                m_pages->setCurrentWidget(m_events);
+            });
     setCentralWidget(m_pages);
     statusBar()->addPermanentWidget(m_status);
     createRangeActions();

@@ -13,6 +13,7 @@ class ComparePage;
 class EventsPage;
 class FailuresPage;
 class OverviewPage;
+class TimelinePage;
 
 // The dashboard's window: the pages, one shared time range and filter (DashboardState), the
 // history's size in the status bar. It does no I/O of its own: data comes from DashboardData.
@@ -29,6 +30,7 @@ public:
     FailuresPage *failuresPage() const { return m_failures; }
     EventsPage *eventsPage() const { return m_events; }
     ComparePage *comparePage() const { return m_compare; }
+    TimelinePage *timelinePage() const { return m_timeline; }
 
 private:
     void createRangeActions();
@@ -39,6 +41,7 @@ private:
     DashboardData *m_data;
     QTabWidget *m_pages = nullptr;
     OverviewPage *m_overview = nullptr;
+    TimelinePage *m_timeline = nullptr;
     FailuresPage *m_failures = nullptr;
     EventsPage *m_events = nullptr;
     ComparePage *m_compare = nullptr;

@@ -40,6 +40,7 @@ OverviewPage::OverviewPage(DashboardState *state, DashboardData *data, QWidget *
     if (m_state)
         connect(m_state, &DashboardState::changed, this, &OverviewPage::refresh);
     if (m_data) {
+        connect(m_data, &DashboardData::historyChanged, this, &OverviewPage::refresh);
         connect(m_data, &DashboardData::overviewReady, this, &OverviewPage::showRows);
         auto *timer = new QTimer(this);
         connect(timer, &QTimer::timeout, this, &OverviewPage::refresh);

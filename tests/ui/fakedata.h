@@ -14,6 +14,7 @@ public:
     QList<pw::StoredEvent> events; // newest first
     QList<pw::EventPageQuery> askedPages;
     QList<pw::CompareRow> compare;
+    pw::TimelineData timeline;
 
     void requestOverview(const pw::EventFilter &filter) override
     {
@@ -31,6 +32,15 @@ public:
         asked.append(filter);
         askedRanges.append(range);
         emit compareReady(compare, range);
+    }
+    void requestTimeline(const pw::EventFilter &filter, const pw::TimeRange &range,
+                         qint64) override
+    {
+        asked.append(filter);
+        askedRanges.append(range);
+        pw::TimelineData answer = timeline;
+        answer.range = range;
+        emit timelineReady(answer);
     }
     void requestEvents(const pw::EventPageQuery &query) override
     {

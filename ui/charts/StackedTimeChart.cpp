@@ -10,13 +10,12 @@
 
 namespace pw {
 
-StackedTimeChart::StackedTimeChart(QWidget *parent) : QChartView(parent)
+StackedTimeChart::StackedTimeChart(QWidget *parent) : ZoomChartView(parent)
 {
     auto *chart = new QChart;
     chart->setTitle(tr("Failures over time, by category"));
     chart->legend()->setAlignment(Qt::AlignBottom);
     setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
 }
 
 void StackedTimeChart::setBuckets(const QList<BucketStats> &buckets)

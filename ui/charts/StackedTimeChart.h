@@ -2,13 +2,14 @@
 
 #include "Aggregator.h"
 
-#include <QChartView>
+#include "ZoomChartView.h"
 
 namespace pw {
 
 // Failures per bucket over time, stacked by category (areas between cumulative lines), on a
-// local-time axis. Empty buckets stay on the axis as zero, so gaps are visible.
-class StackedTimeChart : public QChartView
+// local-time axis. Empty buckets stay on the axis as zero, so gaps are visible. Drag across it
+// to choose a time range.
+class StackedTimeChart : public ZoomChartView
 {
     Q_OBJECT
 public:
