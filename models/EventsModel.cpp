@@ -18,14 +18,16 @@ void EventsModel::clear()
 
 void EventsModel::appendPage(const QList<StoredEvent> &page, int pageSize)
 {
-    m_waiting = false;
     m_complete = page.size() < pageSize;
-    if (page.isEmpty())
-        return;
-    const int first = static_cast<int>(m_rows.size());
-    beginInsertRows({}, first, first + static_cast<int>(page.size()) - 1);
-    m_rows.append(page);
-    endInsertRows();
+    if (!page.isEmpty()) {
+        // Still "waiting" while rows go in: a view that fetches on rowsInserted must not ask
+        // for the page after a cursor that has not moved yet.
+        const int first = static_cast<int>(m_rows.size());
+        beginInsertRows({}, first, first + static_cast<int>(page.size()) - 1);
+        m_rows.append(page);
+        endInsertRows();
+    }
+    m_waiting = false;
 }
 
 void EventsModel::prependNewer(const QList<StoredEvent> &newer)
