@@ -24,6 +24,9 @@
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace pw {
@@ -237,15 +240,15 @@ void ExportDialog::startExport()
     // The range as of now: a preset moves with the clock while the dialog is open.
     describeScope();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const TimeRange range = m_state->range(now);
     QList<ReportRequest> requests;
     for (auto it = m_reports.cbegin(); it != m_reports.cend(); ++it) {
         if (it.value()->isChecked())
-            requests << ReportRequest{it.key(), m_state->filter(), m_state->range(now),
-                                      m_state->bucketMs(now)};
+            requests << ReportRequest{it.key(), m_state->filter(), range, m_state->bucketMs(now)};
     }
     m_pendingChart.reset();
     if (m_chart && m_chartBox->isChecked())
-        m_pendingChart = renderChart(directory(), m_state->range(now));
+        m_pendingChart = renderChart(directory(), range);
     m_written.clear();
     m_rows = 0;
     m_progress->setRange(0, int(requests.size()));
