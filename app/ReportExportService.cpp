@@ -49,7 +49,7 @@ public:
                            const IsCanceled &isCanceled, const JobProgress &report)
     {
         if (!QFileInfo(directory).isDir())
-            return JobResult::failed(tr("%1: no such directory").arg(directory));
+            return JobResult::failed(tr("%1: not an existing directory").arg(directory));
         Result<SqliteHistoryStore *> store = this->store();
         if (!store)
             return JobResult::failed(store.error());
