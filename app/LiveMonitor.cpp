@@ -98,9 +98,10 @@ LiveMonitor::LiveMonitor(Config config, QString historyPath, Mode mode, QProcess
         // Runs on the writer thread: hand over to this one.
         QMetaObject::invokeMethod(this, [this, status, events] {
             if (!status)
-                return noteError(status.error());
+                return setLastError(status.error());
             if (events)
                 m_historyChange.start();
+            setLastError({});
         });
     });
     m_writer->moveToThread(&m_writerThread);
@@ -122,19 +123,14 @@ LiveMonitor::LiveMonitor(Config config, QString historyPath, Mode mode, QProcess
         emit importFinished(summary, ok);
     });
     connect(m_ingest, &IngestWorker::ciRoundFinished, this,
-            [this](const QString &summary, bool ok) {
-                if (!ok)
-                    return noteError(summary);
-                m_lastError.clear();
-                publishState();
-            });
+            [this](const QString &summary, bool ok) { setLastError(ok ? QString() : summary); });
     m_ingestThread.setObjectName(u"ingest"_s);
 
     m_writerThread.start();
     m_ingestThread.start();
     reload(m_config);
     if (!created)
-        noteError(created.error());
+        setLastError(created.error());
     m_tick.start();
 }
 
@@ -215,7 +211,7 @@ void LiveMonitor::publishState()
     emit stateChanged(now);
 }
 
-void LiveMonitor::noteError(const QString &message)
+void LiveMonitor::setLastError(const QString &message)
 {
     m_lastError = message;
     publishState();

@@ -53,7 +53,7 @@ public:
 private:
     void startProbing();
     void onProbed(const ProbeResult &result, bool onDemand);
-    void noteError(const QString &message);
+    void setLastError(const QString &message);
     void publishState();
 
     Config m_config;

@@ -16,7 +16,7 @@ struct MonitorState
     qint64 nextProbeAtMs = -1; // epoch ms of the next scheduled probe (estimate), -1 if none
     int ciSources = 0;         // CI sources polled
     bool importing = false;    // importLogs() is at work
-    QString lastError;         // the latest failure to record or read, until the next success
+    QString lastError; // the latest failure to write or poll, until a write or poll succeeds
 
     friend bool operator==(const MonitorState &, const MonitorState &) = default;
 };

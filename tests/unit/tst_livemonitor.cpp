@@ -30,6 +30,7 @@ private slots:
     void probeNowWritesOneEventPerImage();
     void importLogsStoresTheirPulls();
     void cancelStoresNothingOfTheFile();
+    void reloadProbesTheNewImages();
     void ciSourcesArePolled();
     void demoHistoryIsNotProbed();
     void closesMidProbeAndMidImport();
@@ -420,6 +421,33 @@ void TstLiveMonitor::cancelStoresNothingOfTheFile()
         images.insert(event.image);
     }
     QCOMPARE(images.size(), pulls);
+}
+
+void TstLiveMonitor::reloadProbesTheNewImages()
+{
+    if (!QFile::exists(RegistryBinary))
+        QSKIP("needs /usr/bin/docker-registry (Debian package docker-registry)");
+    Registry registry;
+    registry.push(u"app/new"_s, u"2"_s);
+    const QString added = registry.host() + u"/app/new:2"_s;
+    TestDir dir;
+    const QString path = dir.path(u"history.db"_s);
+    LiveMonitor monitor(Config(), path, LiveMonitor::Mode::Live, Isolated().env());
+    QSignalSpy probed(&monitor, &PullMonitor::probed);
+    QSignalSpy states(&monitor, &PullMonitor::stateChanged);
+    QVERIFY(!monitor.state().probing);
+    monitor.probeNow(); // nothing to probe
+    QCOMPARE(monitor.state().probesRunning, 0);
+
+    monitor.reload(configFor(
+        uR"({"images": [{"ref": "%1", "group": "g", "label": "new", "interval": "1h"}]})"_s.arg(
+            added)));
+    QVERIFY(monitor.state().probing);
+    QCOMPARE(monitor.state().images, 1);
+    QCOMPARE(states.last().first().value<MonitorState>().images, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(probed.size(), 1, 10'000);
+    QCOMPARE(probed.first(), QList<QVariant>({added, true, QString()}));
+    QTRY_COMPARE(eventsIn(path).size(), 1);
 }
 
 void TstLiveMonitor::ciSourcesArePolled()
