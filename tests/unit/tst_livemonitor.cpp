@@ -3,23 +3,19 @@
 #include "LiveMonitor.h"
 #include "SqliteHistoryStore.h"
 
+#include "localregistry.h"
 #include "testutil.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QFile>
-#include <QNetworkAccessManager>
-#include <QNetworkProxy>
-#include <QNetworkReply>
-#include <QProcess>
-#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 using namespace pw;
+using localregistry::LocalRegistry;
+using localregistry::RegistryBinary;
 
 // Declared first: moc must see the test class before any string that holds a URL.
 class TstLiveMonitor : public QObject
@@ -39,138 +35,6 @@ private slots:
 };
 
 namespace {
-
-const QString RegistryBinary = u"/usr/bin/docker-registry"_s;
-
-// One HTTP exchange, waited for (fixture set-up only).
-struct Reply
-{
-    int status = 0;
-    QByteArray location;
-};
-
-Reply exchange(QNetworkAccessManager &network, const QByteArray &method, const QUrl &url,
-               const QByteArray &body = {}, const QByteArray &contentType = {})
-{
-    QNetworkRequest request(url);
-    if (!contentType.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
-    QNetworkReply *reply = network.sendCustomRequest(request, method, body);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    loop.exec();
-    Reply result{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
-                 reply->rawHeader("Location")};
-    reply->deleteLater();
-    return result;
-}
-
-QString sha256(const QByteArray &data)
-{
-    return u"sha256:"_s +
-           QString::fromLatin1(QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex());
-}
-
-// docker-registry serve on 127.0.0.1 with a port the kernel picked and its storage in a
-// temporary directory; stopped (our own child only) when it goes out of scope.
-class Registry
-{
-public:
-    Registry()
-    {
-        const QString config = m_dir.filePath(u"config.yml"_s);
-        QFile file(config);
-        if (!file.open(QIODevice::WriteOnly))
-            qFatal("cannot write %s", qPrintable(config));
-        file.write("version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n"
-                   "  filesystem:\n    rootdirectory: " +
-                   m_dir.filePath(u"data"_s).toUtf8() +
-                   "\nhttp:\n  addr: 127.0.0.1:0\n  secret: pullwatch-test\n");
-        file.close();
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        for (const QString &name : env.keys()) {
-            if (name.startsWith(u"REGISTRY_"_s))
-                env.remove(name);
-        }
-        m_process.setProcessEnvironment(env);
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(RegistryBinary, {u"serve"_s, config});
-        static const QRegularExpression listening(u"listening on 127\\.0\\.0\\.1:(\\d+)"_s);
-        QElapsedTimer clock;
-        clock.start();
-        QByteArray log;
-        while (m_port == 0 && clock.elapsed() < 15'000 &&
-               m_process.state() != QProcess::NotRunning) {
-            m_process.waitForReadyRead(100);
-            log += m_process.readAll();
-            const QRegularExpressionMatch match = listening.match(QString::fromUtf8(log));
-            if (match.hasMatch())
-                m_port = match.captured(1).toInt();
-        }
-        if (m_port == 0)
-            qFatal("docker-registry did not start: %s", log.constData());
-        m_network.setProxy(QNetworkProxy::NoProxy);
-        m_network.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    }
-    ~Registry()
-    {
-        m_process.terminate();
-        if (!m_process.waitForFinished(10'000))
-            m_process.kill();
-        m_process.waitForFinished(10'000);
-    }
-
-    QString host() const { return u"127.0.0.1:%1"_s.arg(m_port); }
-    QUrl url(const QString &path) const { return QUrl(u"http://"_s + host() + path); }
-
-    // A one-layer OCI image under repository:tag; returns the manifest digest.
-    QString push(const QString &repository, const QString &tag)
-    {
-        const QByteArray config =
-            R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
-        const QByteArray layer = "pullwatch test layer " + repository.toUtf8();
-        const QString configDigest = pushBlob(repository, config);
-        const QString layerDigest = pushBlob(repository, layer);
-        const QByteArray manifest =
-            u"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-            u"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-            u"\"digest\":\"%1\",\"size\":%2},\"layers\":[{\"mediaType\":"
-            u"\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%3\",\"size\":%4}]}"_s
-                .arg(configDigest)
-                .arg(config.size())
-                .arg(layerDigest)
-                .arg(layer.size())
-                .toUtf8();
-        const Reply put =
-            exchange(m_network, "PUT", url(u"/v2/%1/manifests/%2"_s.arg(repository, tag)), manifest,
-                     "application/vnd.oci.image.manifest.v1+json");
-        if (put.status != 201)
-            qFatal("PUT manifest: HTTP %d", put.status);
-        return sha256(manifest);
-    }
-
-private:
-    QString pushBlob(const QString &repository, const QByteArray &data)
-    {
-        const Reply started =
-            exchange(m_network, "POST", url(u"/v2/%1/blobs/uploads/"_s.arg(repository)));
-        if (started.status != 202)
-            qFatal("POST upload: HTTP %d", started.status);
-        const QString digest = sha256(data);
-        QUrl upload = url({}).resolved(QUrl(QString::fromLatin1(started.location)));
-        QString query = upload.query();
-        upload.setQuery(query + (query.isEmpty() ? u""_s : u"&"_s) + u"digest="_s + digest);
-        const Reply put = exchange(m_network, "PUT", upload, data, "application/octet-stream");
-        if (put.status != 201)
-            qFatal("PUT blob: HTTP %d", put.status);
-        return digest;
-    }
-
-    QTemporaryDir m_dir;
-    QProcess m_process;
-    QNetworkAccessManager m_network;
-    int m_port = 0;
-};
 
 // No real credentials: an empty Docker config directory and nothing else in the environment.
 struct Isolated
@@ -263,7 +127,7 @@ void TstLiveMonitor::probeNowWritesOneEventPerImage()
 {
     if (!QFile::exists(RegistryBinary))
         QSKIP("needs /usr/bin/docker-registry (Debian package docker-registry)");
-    Registry registry;
+    LocalRegistry registry;
     const QString digest = registry.push(u"app/one"_s, u"1"_s);
     const QString present = registry.host() + u"/app/one:1"_s;
     const QString missing = registry.host() + u"/app/missing:1"_s;
@@ -427,7 +291,7 @@ void TstLiveMonitor::reloadProbesTheNewImages()
 {
     if (!QFile::exists(RegistryBinary))
         QSKIP("needs /usr/bin/docker-registry (Debian package docker-registry)");
-    Registry registry;
+    LocalRegistry registry;
     registry.push(u"app/new"_s, u"2"_s);
     const QString added = registry.host() + u"/app/new:2"_s;
     TestDir dir;
@@ -472,7 +336,7 @@ void TstLiveMonitor::demoHistoryIsNotProbed()
 {
     if (!QFile::exists(RegistryBinary))
         QSKIP("needs /usr/bin/docker-registry (Debian package docker-registry)");
-    Registry registry;
+    LocalRegistry registry;
     const QString image = registry.host() + u"/app/demo:1"_s;
     TestDir dir;
     const QString path = dir.path(u"history.db"_s);
@@ -504,7 +368,7 @@ void TstLiveMonitor::closesMidProbeAndMidImport()
 {
     if (!QFile::exists(RegistryBinary))
         QSKIP("needs /usr/bin/docker-registry (Debian package docker-registry)");
-    Registry registry;
+    LocalRegistry registry;
     TestDir dir;
     const QString path = dir.path(u"history.db"_s);
     const QString log = dir.path(u"large.log"_s);
