@@ -53,16 +53,23 @@ public:
     struct Size
     {
         qint64 events = 0;
-        qint64 images = 0;
+        qsizetype imageCount = 0;
+        QList<ImageInfo> images; // set at first and when images, groups or labels changed
         bool changed = false;
     };
 
     // Cheap: the store reloads its counters only when the file's data version moved.
     Size size(SqliteHistoryStore &store)
     {
-        Size now{store.eventCount(), store.images().size()};
-        now.changed =
-            m_lastSize && (now.events != m_lastSize->events || now.images != m_lastSize->images);
+        Size now{store.eventCount(), 0, store.images(), false};
+        now.imageCount = now.images.size();
+        QStringList names;
+        for (const ImageInfo &info : std::as_const(now.images))
+            names << info.image + u'\n' + info.group + u'\n' + info.label;
+        now.changed = m_lastSize && (now.events != m_lastSize->events || names != m_imageNames);
+        if (m_lastSize && names == m_imageNames)
+            now.images.clear();
+        m_imageNames = names;
         m_lastSize = now;
         return now;
     }
@@ -70,6 +77,7 @@ public:
 private:
     QString m_path;
     std::optional<Size> m_lastSize;
+    QStringList m_imageNames;
     std::unique_ptr<SqliteHistoryStore> m_store;
     std::optional<Overview> m_last;
     EventFilter m_lastFilter;
@@ -84,6 +92,7 @@ HistoryService::HistoryService(QString path, QObject *parent)
     m_thread.start();
     connect(&m_watch, &QTimer::timeout, this, &HistoryService::checkForChanges);
     m_watch.start(WatchMs);
+    QTimer::singleShot(0, this, &HistoryService::checkForChanges); // the filter's choices
 }
 
 HistoryService::~HistoryService()
@@ -118,7 +127,9 @@ void HistoryService::checkForChanges()
         m_watchGeneration,
         [worker = m_worker](SqliteHistoryStore &store) { return Result(worker->size(store)); },
         [this](const Worker::Size &size) {
-            emit historySize(size.events, size.images);
+            emit historySize(size.events, size.imageCount);
+            if (!size.images.isEmpty())
+                emit imagesChanged(size.images);
             if (size.changed)
                 emit historyChanged();
         });

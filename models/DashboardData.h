@@ -33,6 +33,8 @@ signals:
     void timelineReady(const pw::TimelineData &timeline);
     // The history grew or changed (this process or another one wrote to it): pages refresh.
     void historyChanged();
+    // The history's images, at first and whenever one is added (the filter's choices).
+    void imagesChanged(const QList<pw::ImageInfo> &images);
     // The history's size, for the status bar; sent after each answer.
     void historySize(qint64 events, qint64 images);
     void failed(const QString &message);
@@ -48,3 +50,4 @@ Q_DECLARE_METATYPE(pw::StoredEvent)
 Q_DECLARE_METATYPE(pw::CompareRow)
 Q_DECLARE_METATYPE(pw::TimeRange)
 Q_DECLARE_METATYPE(pw::TimelineData)
+Q_DECLARE_METATYPE(pw::ImageInfo)

@@ -5,7 +5,9 @@
 #include "DashboardState.h"
 #include "EventsPage.h"
 #include "FailuresPage.h"
+#include "FilterBar.h"
 #include "OverviewPage.h"
+#include "StatusTray.h"
 #include "TimelinePage.h"
 
 #include <QActionGroup>
@@ -45,6 +47,24 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
     setCentralWidget(m_pages);
     statusBar()->addPermanentWidget(m_status);
     createRangeActions();
+    m_filterBar = new FilterBar(m_state, this);
+    addToolBar(m_filterBar);
+    connect(m_data, &DashboardData::imagesChanged, m_filterBar, &FilterBar::setImages);
+
+    // The tray and the window icon follow the worst status now; changes are announced.
+    m_tray = new StatusTray(this);
+    setWindowIcon(StatusTray::icon(BucketState::NoData));
+    connect(m_data, &DashboardData::overviewReady, m_tray, [this](const QList<OverviewRow> &rows) {
+        m_tray->update(rows);
+        setWindowIcon(StatusTray::icon(m_tray->state()));
+    });
+    connect(m_tray, &StatusTray::changed, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 60'000); });
+    connect(m_tray, &StatusTray::activated, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
 
     connect(m_data, &DashboardData::historySize, this, [this](qint64 events, qint64 images) {
         m_status->setText(

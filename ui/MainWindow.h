@@ -12,7 +12,9 @@ class DashboardState;
 class ComparePage;
 class EventsPage;
 class FailuresPage;
+class FilterBar;
 class OverviewPage;
+class StatusTray;
 class TimelinePage;
 
 // The dashboard's window: the pages, one shared time range and filter (DashboardState), the
@@ -31,6 +33,8 @@ public:
     EventsPage *eventsPage() const { return m_events; }
     ComparePage *comparePage() const { return m_compare; }
     TimelinePage *timelinePage() const { return m_timeline; }
+    FilterBar *filterBar() const { return m_filterBar; }
+    StatusTray *tray() const { return m_tray; }
 
 private:
     void createRangeActions();
@@ -46,6 +50,8 @@ private:
     EventsPage *m_events = nullptr;
     ComparePage *m_compare = nullptr;
     QLabel *m_status = nullptr;
+    FilterBar *m_filterBar = nullptr;
+    StatusTray *m_tray = nullptr;
 };
 
 } // namespace pw

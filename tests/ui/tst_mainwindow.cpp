@@ -40,9 +40,9 @@ void TestMainWindow::pagesAndRange()
     window.show();
     auto *tabs = window.findChild<QTabWidget *>();
     QVERIFY(tabs);
-    QCOMPARE(tabs->count(), 4);
-    QVERIFY(window.overviewPage() && window.failuresPage() && window.eventsPage() &&
-            window.comparePage());
+    QCOMPARE(tabs->count(), 5);
+    QVERIFY(window.overviewPage() && window.timelinePage() && window.failuresPage() &&
+            window.eventsPage() && window.comparePage());
     QTRY_COMPARE(window.overviewPage()->model()->rowCount(), 1);
 
     // Ctrl+3 is the 7-day preset.
