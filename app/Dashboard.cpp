@@ -3,13 +3,16 @@
 #include "CommandLine.h"
 #include "CommandLineSupport.h"
 #include "ComparePage.h"
+#include "ConfigFileEditor.h"
 #include "DashboardState.h"
 #include "DemoHistory.h"
 #include "FailuresPage.h"
 #include "HistoryService.h"
+#include "LiveMonitor.h"
 #include "MainWindow.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
+#include "ReportExportService.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
 #include "TimelinePage.h"
@@ -50,7 +53,19 @@ int run(const QStringList &arguments)
 
     DashboardState state;
     HistoryService data(path);
-    MainWindow window(&state, &data);
+    LiveMonitor monitor(*config, path, demo ? LiveMonitor::Mode::Demo : LiveMonitor::Mode::Live);
+    ReportExportService exporter(path);
+    ConfigFileEditor configFile(cli::globalOption(arguments, u"config"_s));
+    // Pages look at once after this process wrote, instead of at the next watch tick.
+    QObject::connect(&monitor, &PullMonitor::historyChanged, &data,
+                     &HistoryService::checkForChanges);
+    // A saved config applies at once: new images are probed, new CI sources polled.
+    QObject::connect(&configFile, &ConfigEditor::saved, &monitor, [&](const QString &file) {
+        const Result<Config> changed = Config::load(file);
+        if (changed)
+            monitor.reload(*changed);
+    });
+    MainWindow window(&state, &data, {&monitor, &exporter, &configFile});
     if (demo)
         window.setWindowTitle(QApplication::translate("Dashboard", "pullwatch — demo history"));
     window.show();

@@ -86,9 +86,10 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
     std::unique_ptr<SqliteHistoryStore> store(new SqliteHistoryStore(db, nullptr, path));
     // WAL: readers never block the writer; NORMAL sync is durable at checkpoints and never
     // corrupts, which is the right trade for a history that is appended in batches.
-    if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                               "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-                               "PRAGMA mmap_size=268435456; PRAGMA busy_timeout=5000;"
+    // busy_timeout first: two processes creating one new file at once wait for each other.
+    if (Status s = store->exec("PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL;"
+                               "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+                               "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"
                                "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;");
         !s)
         return Error{s.error()};

@@ -4,9 +4,13 @@
 #include "DashboardData.h"
 #include "DashboardState.h"
 #include "EventsPage.h"
+#include "ExportDialog.h"
 #include "FailuresPage.h"
 #include "FilterBar.h"
+#include "MonitorActions.h"
+#include "MonitorStatusLabel.h"
 #include "OverviewPage.h"
+#include "SettingsDialog.h"
 #include "StatusTray.h"
 #include "TimelinePage.h"
 
@@ -20,7 +24,8 @@
 
 namespace pw {
 
-MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *parent)
+MainWindow::MainWindow(DashboardState *state, DashboardData *data,
+                       const DashboardServices &services, QWidget *parent)
     : QMainWindow(parent), m_state(state), m_data(data), m_pages(new QTabWidget(this)),
       m_overview(new OverviewPage(state, data, this)),
       m_timeline(new TimelinePage(state, data, this)),
@@ -46,6 +51,7 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
             });
     setCentralWidget(m_pages);
     statusBar()->addPermanentWidget(m_status);
+    createServiceActions(services);
     createRangeActions();
     m_filterBar = new FilterBar(m_state, this);
     addToolBar(m_filterBar);
@@ -79,6 +85,42 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data, QWidget *pare
 MainWindow::~MainWindow()
 {
     saveSettings();
+}
+
+void MainWindow::createServiceActions(const DashboardServices &services)
+{
+    auto *toolbar = addToolBar(tr("Actions"));
+    toolbar->setObjectName(QStringLiteral("actions"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    if (PullMonitor *monitor = services.monitor) {
+        toolbar->addAction(new ProbeNowAction(monitor, this));
+        toolbar->addAction(new ImportLogsAction(monitor, this));
+        statusBar()->addWidget(new MonitorStatusLabel(monitor, this));
+    }
+
+    QAction *exportAction = toolbar->addAction(tr("E&xport…"));
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportAction->setToolTip(tr("CSV reports of the shown range and filter, and the page as PNG "
+                                "or SVG (%1)")
+                                 .arg(exportAction->shortcut().toString(QKeySequence::NativeText)));
+    exportAction->setEnabled(services.exporter != nullptr);
+    connect(exportAction, &QAction::triggered, this, [this, exporter = services.exporter] {
+        ExportDialog dialog(exporter, m_state, m_pages->currentWidget(), this);
+        QSettings settings;
+        dialog.setDirectory(
+            settings.value(QStringLiteral("export/directory"), dialog.directory()).toString());
+        dialog.exec();
+        settings.setValue(QStringLiteral("export/directory"), dialog.directory());
+    });
+
+    QAction *settingsAction = toolbar->addAction(tr("&Settings…"));
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    settingsAction->setToolTip(tr("Images, registries and CI sources"));
+    settingsAction->setEnabled(services.config != nullptr);
+    connect(settingsAction, &QAction::triggered, this, [this, config = services.config] {
+        SettingsDialog dialog(config, this);
+        dialog.exec();
+    });
 }
 
 void MainWindow::createRangeActions()

@@ -7,7 +7,10 @@ class QTabWidget;
 
 namespace pw {
 
+class ConfigEditor;
 class DashboardData;
+class PullMonitor;
+class ReportExporter;
 class DashboardState;
 class ComparePage;
 class EventsPage;
@@ -20,12 +23,22 @@ class TimelinePage;
 // The dashboard's window: the pages, one shared time range and filter (DashboardState), the
 // history's size in the status bar. It does no I/O of its own: data comes from DashboardData.
 // Window layout, last page and range are remembered.
+//
+// The services behind the toolbar's actions; each may be absent (the action is then disabled).
+struct DashboardServices
+{
+    PullMonitor *monitor = nullptr;     // Probe now, Import logs…, the scheduler's state
+    ReportExporter *exporter = nullptr; // Export…
+    ConfigEditor *config = nullptr;     // Settings…
+};
+
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    MainWindow(DashboardState *state, DashboardData *data, QWidget *parent = nullptr);
+    MainWindow(DashboardState *state, DashboardData *data, const DashboardServices &services = {},
+               QWidget *parent = nullptr);
     ~MainWindow() override;
 
     OverviewPage *overviewPage() const { return m_overview; }
@@ -38,6 +51,7 @@ public:
 
 private:
     void createRangeActions();
+    void createServiceActions(const DashboardServices &services);
     void restoreSettings();
     void saveSettings() const;
 

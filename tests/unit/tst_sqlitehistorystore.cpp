@@ -1204,7 +1204,7 @@ private slots:
 
         auto store = openStore(path);
         QVERIFY(store);
-        QCOMPARE(store->schemaVersion(), 2);
+        QCOMPARE(store->schemaVersion(), SqliteSchema::Version);
         QString m = eventsMismatch(scanAll(*store), expected);
         QVERIFY2(m.isEmpty(), qPrintable(m));
         QCOMPARE(store->eventCount(), expected.size());
@@ -1232,7 +1232,7 @@ private slots:
         QCOMPARE(incidentsText(storedIncidents(*store)), incidentsText(incidentsOf(expected)));
         store.reset();
         RawDb raw(path);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), 2);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), SqliteSchema::Version);
         QCOMPARE(raw.scalar("SELECT count(*) FROM message"), 1);
         QCOMPARE(raw.scalar("SELECT count(*) FROM job"), 1);
         QCOMPARE(raw.scalar("SELECT count(*) FROM digest"), 1);
