@@ -4,6 +4,7 @@
 #include "DashboardData.h"
 #include "DashboardState.h"
 #include "TimeFormat.h"
+#include "charts/ChartTheme.h"
 
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
@@ -33,7 +34,7 @@ ComparePage::ComparePage(DashboardState *state, DashboardData *data, QWidget *pa
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->setWordWrap(false);
     m_chart->setRenderHint(QPainter::Antialiasing);
-    m_chart->setChart(new QChart);
+    m_chart->setChart(themedChart(palette()));
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(table);
     splitter->addWidget(m_chart);

@@ -31,6 +31,8 @@ void TimelineCellDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
     const auto state = static_cast<BucketState>(index.data(TimelineModel::StateRole).toInt());
     const QRectF area = QRectF(option.rect).adjusted(0, 2, option.rect.width() > 3 ? -1 : 0, -2);
     painter->save();
+    // Over the style's selection panel: a selected cell keeps its colour, underlined.
+    painter->fillRect(option.rect, option.palette.base());
     paintCell(painter, area, state);
     if (option.state & QStyle::State_Selected) // underlined: the fill keeps its meaning
         painter->fillRect(

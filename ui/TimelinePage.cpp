@@ -91,7 +91,10 @@ void TimelinePage::showTimeline(const TimelineData &timeline)
     if (row < 0)
         row = timeline.rows.isEmpty() ? -1 : 0;
     if (row >= 0 && (!current.isValid() || current.row() != row))
-        m_grid->setCurrentIndex(m_model->index(row, std::max(0, current.column())));
+        m_grid->selectionModel()->setCurrentIndex(
+            m_model->index(row,
+                           std::clamp(current.column(), 0, std::max(0, timeline.bucketCount - 1))),
+            QItemSelectionModel::NoUpdate);
     showChartFor(row);
 }
 

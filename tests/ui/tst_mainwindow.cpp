@@ -4,12 +4,14 @@
 #include "EventsModel.h"
 #include "EventsPage.h"
 #include "FailuresPage.h"
+#include "FilterBar.h"
 #include "MainWindow.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
 #include "fakedata.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -51,9 +53,35 @@ void TestMainWindow::pagesAndRange()
         if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_3))
             week = action;
     QVERIFY(week);
+    state.setPreset(DashboardState::Preset::Day); // whatever an earlier run left in QSettings
+    const qsizetype askedBefore = data.askedRanges.size();
+    const qsizetype pagesBefore = data.askedPages.size();
     week->trigger();
     QCOMPARE(state.preset(), DashboardState::Preset::Week);
-    QCOMPARE(data.askedRanges.last().length(), 7 * 86'400'000LL + 1);
+    // Every range-bound page asks again, for the new range: Timeline, Failures, Compare, Events.
+    QCOMPARE(data.askedRanges.size(), askedBefore + 3);
+    for (qsizetype i = askedBefore; i < data.askedRanges.size(); ++i)
+        QCOMPARE(data.askedRanges[i].length(), 7 * 86'400'000LL + 1);
+    QCOMPARE(data.askedPages.size(), pagesBefore + 1);
+    QCOMPARE(data.askedPages.last().range.length(), 7 * 86'400'000LL + 1);
+
+    // The filter bar narrows every page too.
+    emit data.imagesChanged({ImageInfo{1, u"ghcr.io/a/b:1"_s, u"ghcr.io"_s, u"g"_s, u"x"_s}});
+    auto *images = window.filterBar()->images();
+    images->setCurrentIndex(images->findData(u"ghcr.io/a/b:1"_s));
+    QCOMPARE(state.filter().images, QStringList{u"ghcr.io/a/b:1"_s});
+    QCOMPARE(data.asked.last().images, QStringList{u"ghcr.io/a/b:1"_s});
+    QCOMPARE(data.askedPages.last().filter.images, QStringList{u"ghcr.io/a/b:1"_s});
+
+    // Without services the actions are there but disabled; the tray follows the Overview.
+    for (const QString &name : {u"E&xport…"_s, u"&Settings…"_s}) {
+        QAction *action = nullptr;
+        for (QAction *a : window.findChildren<QAction *>())
+            if (a->text() == name)
+                action = a;
+        QVERIFY2(action, qPrintable(name));
+        QVERIFY(!action->isEnabled());
+    }
 
     EventFilter slice;
     slice.ok = false;

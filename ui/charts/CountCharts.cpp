@@ -1,6 +1,7 @@
 #include "CountCharts.h"
 
 #include "CategoryColors.h"
+#include "ChartTheme.h"
 
 #include <QAbstractItemModel>
 #include <QBarCategoryAxis>
@@ -34,7 +35,7 @@ DonutChart::DonutChart(QAbstractItemModel *model, int nameColumn, int valueColum
     : QChartView(parent), m_model(model), m_nameColumn(nameColumn), m_valueColumn(valueColumn),
       m_categoryRole(categoryRole), m_series(new QPieSeries)
 {
-    auto *chart = new QChart;
+    auto *chart = themedChart(palette());
     m_series->setHoleSize(0.45);
     chart->addSeries(m_series);
     chart->legend()->setAlignment(Qt::AlignRight);
@@ -68,7 +69,7 @@ BarChart::BarChart(QAbstractItemModel *model, int nameColumn, int valueColumn, c
                    QWidget *parent)
     : QChartView(parent), m_model(model), m_nameColumn(nameColumn), m_valueColumn(valueColumn)
 {
-    auto *chart = new QChart;
+    auto *chart = themedChart(palette());
     chart->setTitle(title);
     chart->legend()->hide();
     setChart(chart);

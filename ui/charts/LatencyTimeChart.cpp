@@ -1,5 +1,6 @@
 #include "LatencyTimeChart.h"
 
+#include "ChartTheme.h"
 #include "Decimation.h"
 #include "OverviewModel.h"
 #include "TimeFormat.h"
@@ -20,7 +21,7 @@ constexpr int MaxDigestMarkers = 50; // beyond that the lines hide the data; the
 
 LatencyTimeChart::LatencyTimeChart(QWidget *parent) : ZoomChartView(parent)
 {
-    auto *chart = new QChart;
+    auto *chart = themedChart(palette());
     chart->legend()->setAlignment(Qt::AlignBottom);
     setChart(chart);
 }

@@ -1,6 +1,7 @@
 #include "StackedTimeChart.h"
 
 #include "CategoryColors.h"
+#include "ChartTheme.h"
 
 #include <QAreaSeries>
 #include <QDateTime>
@@ -12,7 +13,7 @@ namespace pw {
 
 StackedTimeChart::StackedTimeChart(QWidget *parent) : ZoomChartView(parent)
 {
-    auto *chart = new QChart;
+    auto *chart = themedChart(palette());
     chart->setTitle(tr("Failures over time, by category"));
     chart->legend()->setAlignment(Qt::AlignBottom);
     setChart(chart);

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QChart>
+#include <QPalette>
+
+namespace pw {
+
+// A new chart in the theme of the system palette: dark windows get dark charts, so a chart is
+// never a white box on a dark desktop. Series set their own colours afterwards.
+inline QChart *themedChart(const QPalette &palette)
+{
+    auto *chart = new QChart;
+    const bool dark = palette.color(QPalette::Window).lightness() < 128;
+    chart->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    chart->setBackgroundBrush(palette.brush(QPalette::Base));
+    chart->setTitleBrush(palette.brush(QPalette::Text));
+    chart->legend()->setLabelColor(palette.color(QPalette::Text));
+    return chart;
+}
+
+} // namespace pw
