@@ -162,7 +162,7 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
 void HistoryService::requestEvents(const EventPageQuery &query)
 {
     submit(
-        query.afterId > 0 ? m_newerEventsGeneration : m_eventsGeneration,
+        query.afterId > 0 && !query.oldestFirst ? m_newerEventsGeneration : m_eventsGeneration,
         [query](SqliteHistoryStore &store) { return store.eventPage(query); },
         [this, query](const QList<StoredEvent> &page) { emit eventsReady(query, page); });
 }

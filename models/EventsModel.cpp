@@ -130,7 +130,11 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
 
 QVariant EventsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::ToolTipRole && section == TimeColumn)
+        return tr("Click to show the oldest or the newest events first");
+    if (role != Qt::DisplayRole)
         return {};
     switch (section) {
     case TimeColumn:

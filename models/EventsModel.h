@@ -41,6 +41,9 @@ public:
     void appendPage(const QList<StoredEvent> &page, int pageSize);
     // Puts events newer than the first row on top (newest first, as the store pages them).
     void prependNewer(const QList<StoredEvent> &newer);
+    // Oldest first: new events belong after the last page, so a complete table fetches again.
+    void expectMore() { m_complete = false; }
+    bool isComplete() const { return m_complete; }
     // The newest row's id, 0 when empty.
     qint64 newestId() const { return m_rows.isEmpty() ? 0 : m_rows.first().id; }
     const PullEvent *event(int row) const;
@@ -54,8 +57,8 @@ public:
     void fetchMore(const QModelIndex &parent) override;
 
 signals:
-    // The view wants more rows: the page of events older than this id (0: from the newest).
-    void moreWanted(qint64 beforeId);
+    // The view wants more rows: the page after this id in the table's order (0: from the start).
+    void moreWanted(qint64 cursor);
 
 private:
     QList<StoredEvent> m_rows;

@@ -118,9 +118,10 @@ struct EventPageQuery
 {
     EventFilter filter;
     TimeRange range;
-    QString search;      // case-insensitive substring of the image or the message; "" for all
-    qint64 beforeId = 0; // cursor: only events older than this id; 0 starts at the newest
-    qint64 afterId = 0;  // only events newer than this id (what arrived since); 0 for all
+    QString search;           // case-insensitive substring of the image or the message; "" for all
+    qint64 beforeId = 0;      // cursor: only events older than this id; 0 starts at the newest
+    qint64 afterId = 0;       // only events newer than this id (what arrived since); 0 for all
+    bool oldestFirst = false; // ascending: the next page continues after afterId
     int limit = 500;
 };
 

@@ -157,9 +157,13 @@ Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &qu
         where += QStringLiteral(
             " AND (message IN (SELECT id FROM message WHERE text LIKE ?4 ESCAPE '\\')"
             " OR image IN (SELECT id FROM image WHERE ref LIKE ?4 ESCAPE '\\'))");
-    const QString sql = QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
-                            .arg(QLatin1StringView(SqliteSchema::EventColumns)) +
-                        where + QStringLiteral(" ORDER BY id DESC LIMIT %1").arg(query.limit);
+    const QString sql =
+        QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
+            .arg(QLatin1StringView(SqliteSchema::EventColumns)) +
+        where +
+        QStringLiteral(" ORDER BY id %1 LIMIT %2")
+            .arg(query.oldestFirst ? QLatin1StringView("ASC") : QLatin1StringView("DESC"))
+            .arg(query.limit);
     SqliteStatement q(m_db, sql.toUtf8().constData());
     if (!q.isValid())
         return sqlError(QStringLiteral("cannot read events"));

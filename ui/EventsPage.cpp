@@ -38,6 +38,17 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    // Time is the order the history keeps (the sort runs in SQL); other columns do not sort.
+    m_table->horizontalHeader()->setSortIndicatorShown(true);
+    m_table->horizontalHeader()->setSortIndicator(EventsModel::TimeColumn, Qt::DescendingOrder);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int section) {
+        if (section == EventsModel::TimeColumn) {
+            m_oldestFirst = !m_oldestFirst;
+            reload();
+        }
+        m_table->horizontalHeader()->setSortIndicator(
+            EventsModel::TimeColumn, m_oldestFirst ? Qt::AscendingOrder : Qt::DescendingOrder);
+    });
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->setWordWrap(false);
     // Widths for what the columns hold; the message takes the rest.
@@ -99,7 +110,9 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
                     // not this table's.
                     if (query.filter != m_query.filter || query.search != m_query.search)
                         return;
-                    if (query.afterId == 0 && query.range == m_query.range)
+                    if (query.oldestFirst != m_query.oldestFirst)
+                        return;
+                    if ((query.afterId == 0 || query.oldestFirst) && query.range == m_query.range)
                         m_model->appendPage(page, query.limit);
                     else if (query.afterId > 0 && query.afterId == m_model->newestId())
                         showNewer(page, query.limit);
@@ -126,6 +139,7 @@ void EventsPage::reload()
                                                              : TimeRange{0, now + 1};
     m_query.search = m_search->text().trimmed();
     m_query.limit = PageSize;
+    m_query.oldestFirst = m_oldestFirst;
     m_scope->setVisible(m_narrowed.has_value());
     m_clearScope->setVisible(m_narrowed.has_value());
     if (m_narrowed) {
@@ -156,6 +170,14 @@ void EventsPage::requestNewer()
         return;
     if (m_model->newestId() == 0)
         return reload();
+    if (m_oldestFirst) { // new events come at the end: the next fetch finds them
+        if (m_model->isComplete()) {
+            m_model->expectMore();
+            if (m_model->canFetchMore({}))
+                m_model->fetchMore({});
+        }
+        return;
+    }
     EventPageQuery query = m_query;
     if (m_state && m_state->preset() != DashboardState::Preset::Custom && m_narrowedRange.isEmpty())
         query.range.to = std::max(query.range.to, QDateTime::currentMSecsSinceEpoch() + 1);
@@ -180,12 +202,12 @@ void EventsPage::showNewer(const QList<StoredEvent> &newer, int limit)
                                        : m_table->verticalHeader()->defaultSectionSize()));
 }
 
-void EventsPage::requestPage(qint64 beforeId)
+void EventsPage::requestPage(qint64 cursor)
 {
     if (!m_data)
         return;
     EventPageQuery query = m_query;
-    query.beforeId = beforeId;
+    (m_oldestFirst ? query.afterId : query.beforeId) = cursor;
     m_data->requestEvents(query);
 }
 

@@ -37,7 +37,7 @@ public slots:
     void reload();
 
 private:
-    void requestPage(qint64 beforeId);
+    void requestPage(qint64 cursor);
     void requestNewer();
     void showNewer(const QList<StoredEvent> &newer, int limit);
     void showDetails();
@@ -53,8 +53,9 @@ private:
     QPushButton *m_openJob;
     QTimer *m_searchDelay;
     std::optional<EventFilter> m_narrowed;
-    TimeRange m_narrowedRange; // empty: the shared range
-    EventPageQuery m_query;    // the query the rows belong to
+    TimeRange m_narrowedRange;  // empty: the shared range
+    EventPageQuery m_query;     // the query the rows belong to
+    bool m_oldestFirst = false; // the Time header's order
 };
 
 } // namespace pw

@@ -11,7 +11,7 @@ public:
     pw::FailureSummary failures;
     QList<pw::EventFilter> asked;
     QList<pw::TimeRange> askedRanges;
-    QList<pw::StoredEvent> events; // newest first
+    QList<pw::StoredEvent> events; // newest first, ids descending
     QList<pw::EventPageQuery> askedPages;
     QList<pw::CompareRow> compare;
     pw::TimelineData timeline;
@@ -43,9 +43,13 @@ public:
     void requestEvents(const pw::EventPageQuery &query) override
     {
         askedPages.append(query);
+        QList<pw::StoredEvent> ordered = events;
+        if (query.oldestFirst)
+            std::reverse(ordered.begin(), ordered.end());
         QList<pw::StoredEvent> page;
-        for (const pw::StoredEvent &stored : events) {
-            if ((query.beforeId == 0 || stored.id < query.beforeId) && page.size() < query.limit &&
+        for (const pw::StoredEvent &stored : ordered) {
+            if ((query.beforeId == 0 || stored.id < query.beforeId) &&
+                (query.afterId == 0 || stored.id > query.afterId) && page.size() < query.limit &&
                 (query.search.isEmpty() ||
                  stored.event.message.contains(query.search, Qt::CaseInsensitive)))
                 page.append(stored);

@@ -5,6 +5,7 @@
 #include "EventsPage.h"
 #include "fakedata.h"
 
+#include <QHeaderView>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -20,6 +21,7 @@ class TestEventsPage : public QObject
 
 private slots:
     void pagesSearchAndDetails();
+    void liveRowsAndTimeOrder();
 };
 
 void TestEventsPage::pagesSearchAndDetails()
@@ -82,6 +84,51 @@ void TestEventsPage::pagesSearchAndDetails()
     page.showFilter(slice);
     QCOMPARE(data.askedPages.last().filter.category, Category::RateLimit);
     QCOMPARE(state.filter().category, std::nullopt);
+}
+
+void TestEventsPage::liveRowsAndTimeOrder()
+{
+    DashboardState state;
+    FakeData data;
+    const auto event = [](qint64 id) {
+        StoredEvent stored;
+        stored.id = id;
+        stored.event.ts = 1'747'526'400'000 + id * 1000;
+        stored.event.image = u"docker.io/library/busybox:latest"_s;
+        stored.event.message = u"pull %1"_s.arg(id);
+        return stored;
+    };
+    for (qint64 id = 100; id > 0; --id)
+        data.events.append(event(id));
+    EventsPage page(&state, &data);
+    page.resize(1000, 600);
+    page.show();
+    QTRY_COMPARE(page.model()->rowCount(), 100);
+    auto *table = page.findChild<QTableView *>();
+    table->setCurrentIndex(page.model()->index(10, 0)); // event 90
+
+    // New events arrive: they go on top, the chosen event stays chosen.
+    data.events.prepend(event(101));
+    data.events.prepend(event(102));
+    emit data.historyChanged();
+    QCOMPARE(data.askedPages.last().afterId, 100);
+    QCOMPARE(page.model()->rowCount(), 102);
+    QCOMPARE(page.model()->index(0, EventsModel::MessageColumn).data(), QVariant(u"pull 102"_s));
+    QCOMPARE(table->currentIndex().row(), 12);
+    QCOMPARE(table->currentIndex().data(EventsModel::EventIdRole).toLongLong(), 90);
+
+    // The Time header turns the order (in the query: the store sorts).
+    QTest::mouseClick(
+        table->horizontalHeader()->viewport(), Qt::LeftButton, {},
+        QPoint(table->horizontalHeader()->sectionViewportPosition(EventsModel::TimeColumn) + 5, 5));
+    QTRY_COMPARE(page.model()->rowCount(), 102);
+    QVERIFY(data.askedPages.last().oldestFirst);
+    QCOMPARE(page.model()->index(0, EventsModel::MessageColumn).data(), QVariant(u"pull 1"_s));
+    // Oldest first, a new event joins at the end.
+    data.events.prepend(event(103));
+    emit data.historyChanged();
+    QTRY_COMPARE(page.model()->rowCount(), 103);
+    QCOMPARE(page.model()->index(102, EventsModel::MessageColumn).data(), QVariant(u"pull 103"_s));
 }
 
 QTEST_MAIN(TestEventsPage)

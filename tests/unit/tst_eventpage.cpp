@@ -67,6 +67,33 @@ void TestEventPage::pagesCoverEverythingOnce()
     // The events come back whole, newest (the last appended) first.
     QCOMPARE(latencies.first(), 99);
     QCOMPARE(latencies.last(), 0);
+
+    // Oldest first: the cursor moves the other way, and the pages cover the same events.
+    QList<qint64> ascending;
+    query = EventPageQuery();
+    query.range = All;
+    query.limit = 7;
+    query.oldestFirst = true;
+    while (true) {
+        const auto page = store->eventPage(query);
+        QVERIFY(page.ok());
+        for (const StoredEvent &stored : *page)
+            ascending.append(stored.id);
+        if (page->size() < query.limit)
+            break;
+        query.afterId = page->last().id;
+    }
+    std::reverse(ascending.begin(), ascending.end());
+    QCOMPARE(ascending, ids);
+
+    // Live: what arrived after the newest row shown.
+    query = EventPageQuery();
+    query.range = All;
+    query.afterId = ids[3];
+    const auto newer = store->eventPage(query);
+    QVERIFY(newer.ok());
+    QCOMPARE(newer->size(), 3);
+    QCOMPARE(newer->first().id, ids[0]);
 }
 
 void TestEventPage::filterAndSearch()
