@@ -16,6 +16,7 @@
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
 #include "TimelinePage.h"
+#include "charts/StackedTimeChart.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -148,8 +149,8 @@ int render(const QStringList &arguments)
         DashboardState state; // the dashboard's bucket size for this range
         state.setCustomRange({*start, *end});
         const TimeRange range = state.range(now);
-        const Result<FailureSummary> summary =
-            computeFailures(**store, filter, range, state.bucketMs(now));
+        const Result<FailureSummary> summary = computeFailures(
+            **store, filter, range, state.bucketMs(now, StackedTimeChart::MaxBuckets));
         if (!summary)
             return cli::fail(summary.error());
         auto failures = std::make_unique<FailuresPage>(nullptr, nullptr);

@@ -83,13 +83,15 @@ private:
     EventFilter m_lastFilter;
 };
 
-HistoryService::HistoryService(QString path, QObject *parent)
-    : DashboardData(parent), m_worker(new Worker(std::move(path)))
+HistoryService::HistoryService(QString path, QObject *parent) : DashboardData(parent)
 {
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.setObjectName(QStringLiteral("history"));
-    m_thread.start();
+    for (int lane = 0; lane < LaneCount; ++lane) {
+        m_workers[lane] = new Worker(path);
+        m_workers[lane]->moveToThread(&m_threads[lane]);
+        connect(&m_threads[lane], &QThread::finished, m_workers[lane], &QObject::deleteLater);
+        m_threads[lane].setObjectName(QStringLiteral("history-%1").arg(lane));
+        m_threads[lane].start();
+    }
     connect(&m_watch, &QTimer::timeout, this, &HistoryService::checkForChanges);
     m_watch.start(WatchMs);
     QTimer::singleShot(0, this, &HistoryService::checkForChanges); // the filter's choices
@@ -97,20 +99,24 @@ HistoryService::HistoryService(QString path, QObject *parent)
 
 HistoryService::~HistoryService()
 {
-    m_thread.quit();
-    m_thread.wait();
+    for (QThread &thread : m_threads) {
+        thread.quit();
+        thread.wait();
+    }
 }
 
-// Runs compute(store) on the worker thread, unless a newer request of the same kind is already
-// queued, and deliver(value) here, unless one was made meanwhile. Errors go to failed().
+// Runs compute(store) on the lane's worker thread, unless a newer request of the same kind is
+// already queued, and deliver(value) here, unless one was made meanwhile. Errors go to failed().
 template<class Compute, class Deliver>
-void HistoryService::submit(std::atomic<quint64> &latest, Compute compute, Deliver deliver)
+void HistoryService::submit(Lane lane, std::atomic<quint64> &latest, Compute compute,
+                            Deliver deliver)
 {
     const quint64 generation = ++latest;
-    QMetaObject::invokeMethod(m_worker, [this, &latest, generation, compute, deliver] {
+    Worker *worker = m_workers[lane];
+    QMetaObject::invokeMethod(worker, [this, worker, &latest, generation, compute, deliver] {
         if (generation != latest.load())
             return;
-        Result<SqliteHistoryStore *> store = m_worker->store();
+        Result<SqliteHistoryStore *> store = worker->store();
         auto result = store ? compute(**store) : decltype(compute(**store))(Error{store.error()});
         QMetaObject::invokeMethod(this, [this, &latest, generation, result, deliver] {
             if (!result)
@@ -124,8 +130,10 @@ void HistoryService::submit(std::atomic<quint64> &latest, Compute compute, Deliv
 void HistoryService::checkForChanges()
 {
     submit(
-        m_watchGeneration,
-        [worker = m_worker](SqliteHistoryStore &store) { return Result(worker->size(store)); },
+        Breakdown, m_watchGeneration,
+        [worker = m_workers[Breakdown]](SqliteHistoryStore &store) {
+            return Result(worker->size(store));
+        },
         [this](const Worker::Size &size) {
             emit historySize(size.events, size.imageCount);
             if (!size.images.isEmpty())
@@ -138,8 +146,8 @@ void HistoryService::checkForChanges()
 void HistoryService::requestOverview(const EventFilter &filter)
 {
     submit(
-        m_overviewGeneration,
-        [worker = m_worker, filter](SqliteHistoryStore &store) {
+        Grids, m_overviewGeneration,
+        [worker = m_workers[Grids], filter](SqliteHistoryStore &store) {
             return worker->overview(store, filter);
         },
         [this](const Worker::Overview &answer) {
@@ -152,7 +160,7 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
                                      qint64 bucketMs)
 {
     submit(
-        m_failuresGeneration,
+        Breakdown, m_failuresGeneration,
         [filter, range, bucketMs](SqliteHistoryStore &store) {
             return computeFailures(store, filter, range, bucketMs);
         },
@@ -162,6 +170,7 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
 void HistoryService::requestEvents(const EventPageQuery &query)
 {
     submit(
+        Grids,
         query.afterId > 0 && !query.oldestFirst ? m_newerEventsGeneration : m_eventsGeneration,
         [query](SqliteHistoryStore &store) { return store.eventPage(query); },
         [this, query](const QList<StoredEvent> &page) { emit eventsReady(query, page); });
@@ -170,7 +179,7 @@ void HistoryService::requestEvents(const EventPageQuery &query)
 void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &range)
 {
     submit(
-        m_compareGeneration,
+        Comparison, m_compareGeneration,
         [filter, range](SqliteHistoryStore &store) {
             return Aggregator(store).compare(filter, range);
         },
@@ -181,7 +190,7 @@ void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange 
                                      qint64 bucketMs)
 {
     submit(
-        m_timelineGeneration,
+        Grids, m_timelineGeneration,
         [filter, range, bucketMs](SqliteHistoryStore &store) {
             return computeTimeline(store, filter, range, bucketMs);
         },

@@ -37,12 +37,22 @@ public slots:
 
 private:
     class Worker;
+    // A worker per lane, so a range change's answers are computed side by side: the pages
+    // with time grids (Overview, Timeline, Events), the Failures page (and the watch), the
+    // Compare page.
+    enum Lane
+    {
+        Grids,
+        Breakdown,
+        Comparison,
+        LaneCount
+    };
     template<class Compute, class Deliver>
-    void submit(std::atomic<quint64> &latest, Compute compute, Deliver deliver);
+    void submit(Lane lane, std::atomic<quint64> &latest, Compute compute, Deliver deliver);
 
-    QThread m_thread;
+    QThread m_threads[LaneCount];
+    Worker *m_workers[LaneCount] = {};
     QTimer m_watch;
-    Worker *m_worker = nullptr;
     std::atomic<quint64> m_overviewGeneration{0};
     std::atomic<quint64> m_failuresGeneration{0};
     std::atomic<quint64> m_eventsGeneration{0};

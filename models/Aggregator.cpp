@@ -68,7 +68,7 @@ void BucketStats::add(const Outcome &o)
 }
 
 Status Aggregator::collect(const AggregateQuery &query, bool perImage,
-                           const std::function<BucketStats &(int, qint64)> &bucketFor) const
+                           const SourceBucketFor &bucketFor) const
 {
     const TimeRange &range = query.range;
     if (range.isEmpty())
@@ -91,7 +91,7 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         if (r.isEmpty() || !status)
             return;
         status = m_store.scanOutcomes(query.filter, r, [&](const Outcome &o) {
-            bucketFor(perImage ? o.imageId : 0, bucketOf(o.ts)).add(o);
+            bucketFor(perImage ? o.imageId : 0, o.source, bucketOf(o.ts)).add(o);
         });
     };
     const std::function<void(const TimeRange &, size_t)> cover = [&](const TimeRange &r,
@@ -112,7 +112,8 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         if (status) {
             status =
                 m_store.scanRollups(levels[level], query.filter, inner, [&](const RollupRow &row) {
-                    bucketFor(perImage ? row.imageId : 0, bucketOf(row.bucketStart)).add(row);
+                    bucketFor(perImage ? row.imageId : 0, row.source, bucketOf(row.bucketStart))
+                        .add(row);
                 });
         }
         cover(TimeRange{inner.to, r.to}, level + 1);
@@ -124,7 +125,7 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
 Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query) const
 {
     std::map<std::pair<qint64, int>, BucketStats> buckets; // (bucket, image) keeps the order
-    Status s = collect(query, true, [&](int imageId, qint64 bucket) -> BucketStats & {
+    Status s = collect(query, true, [&](int imageId, Source, qint64 bucket) -> BucketStats & {
         BucketStats &b = buckets[{bucket, imageId}];
         b.imageId = imageId;
         b.bucketStart = bucket;
@@ -162,7 +163,7 @@ Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter,
 Result<QList<BucketStats>> Aggregator::overTime(const AggregateQuery &query) const
 {
     std::map<qint64, BucketStats> buckets;
-    Status s = collect(query, false, [&](int, qint64 bucket) -> BucketStats & {
+    Status s = collect(query, false, [&](int, Source, qint64 bucket) -> BucketStats & {
         BucketStats &b = buckets[bucket];
         b.bucketStart = bucket;
         b.bucketEnd = query.bucketMs > 0 ? bucket + query.bucketMs : query.range.to;

@@ -94,12 +94,20 @@ public:
     Result<QList<IncidentStats>> incidents(const EventFilter &filter, const TimeRange &range) const;
     // Each image with events in the range, grouped images first (by group, then label).
     Result<QList<CompareRow>> compare(const EventFilter &filter, const TimeRange &range) const;
+    // Adds every selected event of the range into bucketFor(image, source, bucket start), from
+    // rollups where whole hours/days allow, raw events elsewhere: one pass for callers that keep
+    // probes and CI pulls apart (the timeline).
+    using SourceBucketFor = std::function<BucketStats &(int imageId, Source source, qint64 bucket)>;
+    Status collectBySource(const AggregateQuery &query, const SourceBucketFor &bucketFor) const
+    {
+        return collect(query, true, bucketFor);
+    }
 
 private:
     // Adds every selected event of the range into bucketFor(image, bucket start) (image 0 when
     // not per image), from rollups where whole hours/days allow, raw events elsewhere.
     Status collect(const AggregateQuery &query, bool perImage,
-                   const std::function<BucketStats &(int imageId, qint64 bucket)> &bucketFor) const;
+                   const SourceBucketFor &bucketFor) const;
 
     const HistoryStore &m_store;
 };

@@ -74,6 +74,18 @@ qint64 DashboardState::bucketMs(qint64 nowMs) const
     return DayMs;
 }
 
+qint64 DashboardState::bucketMs(qint64 nowMs, int maxBuckets) const
+{
+    const qint64 length = range(nowMs).length();
+    const qint64 finest = bucketMs(nowMs);
+    for (const qint64 step : {MinuteMs, 5 * MinuteMs, 15 * MinuteMs, HourMs, 3 * HourMs, 6 * HourMs,
+                              12 * HourMs, DayMs, 7 * DayMs}) {
+        if (step >= finest && length <= step * std::max(1, maxBuckets))
+            return step;
+    }
+    return 7 * DayMs;
+}
+
 void DashboardState::setPreset(Preset preset)
 {
     if (preset == Preset::Custom || preset == m_preset)

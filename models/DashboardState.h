@@ -30,6 +30,9 @@ public:
     TimeRange range(qint64 nowMs) const;
     // Buckets for time charts over the range: 1 min up to 1 h ranges … 1 d from 90 d.
     qint64 bucketMs(qint64 nowMs) const;
+    // A coarser one where a chart wants at most maxBuckets (stacked areas stay legible):
+    // the smallest of 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d that fits.
+    qint64 bucketMs(qint64 nowMs, int maxBuckets) const;
     const EventFilter &filter() const { return m_filter; }
 
     void setPreset(Preset preset);

@@ -43,39 +43,42 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
     if (data.rows.isEmpty() || data.bucketCount == 0)
         return data;
 
-    // Three rollup reads: everything the filter selects, its probes, its CI pulls.
-    const Aggregator aggregator(store);
-    const auto read =
-        [&](std::optional<Source> source,
-            const std::function<void(TimelineRow &, qsizetype, const BucketStats &)> &take)
-        -> Status {
-        if (filter.source && source && *filter.source != *source)
-            return {};
-        EventFilter narrowed = filter;
-        if (source)
-            narrowed.source = source;
-        auto stats = aggregator.availability({narrowed, range, data.bucketMs});
-        if (!stats)
-            return Error{stats.error()};
-        for (const BucketStats &s : *stats) {
-            const auto row = rowOf.constFind(s.imageId);
-            const qint64 index = (s.bucketStart - data.firstBucket) / data.bucketMs;
-            if (row != rowOf.cend() && index >= 0 && index < data.bucketCount)
-                take(data.rows[*row], index, s);
-        }
-        return {};
-    };
-    Status status = read(
-        std::nullopt, [](TimelineRow &r, qsizetype i, const BucketStats &s) { r.buckets[i] = s; });
-    if (status)
-        status = read(Source::Probe,
-                      [](TimelineRow &r, qsizetype i, const BucketStats &s) { r.probes[i] = s; });
-    if (status)
-        status = read(Source::Ci, [](TimelineRow &r, qsizetype i, const BucketStats &s) {
-            r.ciFailures[i] = s.failed();
+    // One pass keeps probes (the latency chart) and CI pulls (the marks) apart; the grid shows
+    // both.
+    QList<QList<BucketStats>> ci;
+    for (const TimelineRow &row : std::as_const(data.rows))
+        ci.append(row.probes); // empty buckets, as the probes' start
+    BucketStats outside; // rows or buckets the grid does not show (none, normally)
+    Status status = Aggregator(store).collectBySource(
+        {filter, range, data.bucketMs},
+        [&](int imageId, Source source, qint64 bucket) -> BucketStats & {
+            const auto row = rowOf.constFind(imageId);
+            const qint64 index = (bucket - data.firstBucket) / data.bucketMs;
+            if (row == rowOf.cend() || index < 0 || index >= data.bucketCount) {
+                outside = BucketStats();
+                return outside;
+            }
+            return source == Source::Probe ? data.rows[*row].probes[index] : ci[*row][index];
         });
     if (!status)
         return Error{status.error()};
+    for (qsizetype r = 0; r < data.rows.size(); ++r) {
+        TimelineRow &row = data.rows[r];
+        for (qsizetype i = 0; i < data.bucketCount; ++i) {
+            const BucketStats &probes = row.probes[i];
+            const BucketStats &pulls = ci[r][i];
+            BucketStats &both = row.buckets[i];
+            both.total = probes.total + pulls.total;
+            both.ok = probes.ok + pulls.ok;
+            for (size_t c = 0; c < both.failures.size(); ++c)
+                both.failures[c] = probes.failures[c] + pulls.failures[c];
+            both.latency = probes.latency;
+            both.latency.merge(pulls.latency);
+            both.coldLatency = probes.coldLatency;
+            both.coldLatency.merge(pulls.coldLatency);
+            row.ciFailures[i] = pulls.failed();
+        }
+    }
 
     auto changes = store.digestChanges(filter, range);
     if (!changes)

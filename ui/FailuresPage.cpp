@@ -76,7 +76,8 @@ void FailuresPage::refresh()
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_range = m_state->range(now);
-    m_data->requestFailures(m_state->filter(), m_range, m_state->bucketMs(now));
+    m_data->requestFailures(m_state->filter(), m_range,
+                            m_state->bucketMs(now, StackedTimeChart::MaxBuckets));
 }
 
 void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &range)

@@ -70,21 +70,25 @@ void TestDashboardState::buckets_data()
 {
     QTest::addColumn<DashboardState::Preset>("preset");
     QTest::addColumn<qint64>("bucket");
-    QTest::newRow("1 h") << DashboardState::Preset::Hour << qint64(60'000);
-    QTest::newRow("24 h") << DashboardState::Preset::Day << 15 * 60'000LL;
-    QTest::newRow("7 d") << DashboardState::Preset::Week << Hour;
-    QTest::newRow("30 d") << DashboardState::Preset::Month << Hour;
-    QTest::newRow("90 d") << DashboardState::Preset::Quarter << 24 * Hour;
+    QTest::addColumn<qint64>("chartBucket"); // at most 150 buckets
+    QTest::newRow("1 h") << DashboardState::Preset::Hour << qint64(60'000) << qint64(60'000);
+    QTest::newRow("24 h") << DashboardState::Preset::Day << 15 * 60'000LL << 15 * 60'000LL;
+    QTest::newRow("7 d") << DashboardState::Preset::Week << Hour << 3 * Hour;
+    QTest::newRow("30 d") << DashboardState::Preset::Month << Hour << 6 * Hour;
+    QTest::newRow("90 d") << DashboardState::Preset::Quarter << 24 * Hour << 24 * Hour;
 }
 
 void TestDashboardState::buckets()
 {
     QFETCH(DashboardState::Preset, preset);
     QFETCH(qint64, bucket);
+    QFETCH(qint64, chartBucket);
     DashboardState state;
     state.setPreset(preset);
     QCOMPARE(state.bucketMs(Now), bucket);
     QVERIFY(state.range(Now).length() / state.bucketMs(Now) <= 800);
+    QCOMPARE(state.bucketMs(Now, 150), chartBucket);
+    QVERIFY(state.range(Now).length() <= 150 * chartBucket);
 }
 
 QTEST_GUILESS_MAIN(TestDashboardState)

@@ -2,6 +2,7 @@
 
 #include "CategoryColors.h"
 #include "ChartTheme.h"
+#include "TimeFormat.h"
 
 #include <QAreaSeries>
 #include <QDateTime>
@@ -37,7 +38,9 @@ void StackedTimeChart::setBuckets(const QList<BucketStats> &buckets)
     chart->addAxis(time, Qt::AlignBottom);
     auto *count = new QValueAxis;
     count->setLabelFormat(QStringLiteral("%d"));
-    count->setTitleText(tr("failed pulls per bucket"));
+    count->setTitleText(tr("failed pulls per %1")
+                            .arg(TimeFormat::durationText(buckets.first().bucketEnd -
+                                                          buckets.first().bucketStart)));
     chart->addAxis(count, Qt::AlignLeft);
 
     QList<qreal> base(buckets.size(), 0);

@@ -13,6 +13,9 @@ class StackedTimeChart : public ZoomChartView
 {
     Q_OBJECT
 public:
+    // More buckets than this make slivers nobody can read (and cost redraw time for nothing).
+    static constexpr int MaxBuckets = 150;
+
     explicit StackedTimeChart(QWidget *parent = nullptr);
 
     void setBuckets(const QList<BucketStats> &buckets);
