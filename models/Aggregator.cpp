@@ -90,7 +90,9 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
     const auto readRaw = [&](const TimeRange &r) {
         if (r.isEmpty() || !status)
             return;
-        status = m_store.scanOutcomes(query.filter, r, [&](const Outcome &o) {
+        status = m_store.scanOutcomes(query.filter, r, [&](Outcome o) {
+            if (!query.latencies)
+                o.latencyMs = -1;
             bucketFor(perImage ? o.imageId : 0, o.source, bucketOf(o.ts)).add(o);
         });
     };
@@ -110,11 +112,13 @@ Status Aggregator::collect(const AggregateQuery &query, bool perImage,
         }
         cover(TimeRange{r.from, inner.from}, level + 1);
         if (status) {
-            status =
-                m_store.scanRollups(levels[level], query.filter, inner, [&](const RollupRow &row) {
+            status = m_store.scanRollups(
+                levels[level], query.filter, inner,
+                [&](const RollupRow &row) {
                     bucketFor(perImage ? row.imageId : 0, row.source, bucketOf(row.bucketStart))
                         .add(row);
-                });
+                },
+                query.latencies);
         }
         cover(TimeRange{inner.to, r.to}, level + 1);
     };
@@ -149,10 +153,10 @@ Result<QList<BucketStats>> Aggregator::availability(const AggregateQuery &query)
     return list;
 }
 
-Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter,
-                                                const TimeRange &range) const
+Result<QList<BucketStats>> Aggregator::perImage(const EventFilter &filter, const TimeRange &range,
+                                                bool latencies) const
 {
-    Result<QList<BucketStats>> list = availability(AggregateQuery{filter, range, 0});
+    Result<QList<BucketStats>> list = availability(AggregateQuery{filter, range, 0, latencies});
     if (list) {
         std::sort(list->begin(), list->end(),
                   [](const BucketStats &a, const BucketStats &b) { return a.imageId < b.imageId; });
@@ -180,7 +184,7 @@ Result<QList<BucketStats>> Aggregator::overTime(const AggregateQuery &query) con
 Result<QList<BreakdownRow>> Aggregator::breakdown(const EventFilter &filter,
                                                   const TimeRange &range) const
 {
-    const Result<QList<BucketStats>> images = perImage(filter, range);
+    const Result<QList<BucketStats>> images = perImage(filter, range, false);
     if (!images)
         return Error{images.error()};
     const QHash<int, ImageInfo> infos = imagesById(m_store);
@@ -234,27 +238,22 @@ Result<QList<CompareRow>> Aggregator::compare(const EventFilter &filter,
     const Result<QList<BucketStats>> images = perImage(filter, range);
     if (!images)
         return Error{images.error()};
-    const Result<QList<IncidentStats>> incidentList = incidents(filter, range);
-    if (!incidentList)
-        return Error{incidentList.error()};
+    const Result<QList<IncidentSummary>> incidents = m_store.incidentSummary(filter, range);
+    if (!incidents)
+        return Error{incidents.error()};
+    QHash<int, IncidentSummary> incidentsOf;
+    for (const IncidentSummary &s : *incidents)
+        incidentsOf.insert(s.imageId, s);
     const QHash<int, ImageInfo> infos = imagesById(m_store);
 
     QList<CompareRow> rows;
     for (const BucketStats &b : *images) {
         const ImageInfo info = infos.value(b.imageId);
         CompareRow row{info.group, info.label, info.image, b, 0, -1, -1, -1};
-        qint64 recovered = 0, ttrSum = 0;
-        for (const IncidentStats &i : *incidentList) {
-            if (i.incident.imageId != b.imageId)
-                continue;
-            ++row.incidents;
-            if (i.ttrMs >= 0) {
-                ++recovered;
-                ttrSum += i.ttrMs;
-            }
-        }
-        if (recovered)
-            row.mttrS = double(ttrSum) / double(recovered) / 1000.0;
+        const IncidentSummary summary = incidentsOf.value(b.imageId);
+        row.incidents = summary.incidents;
+        if (summary.recovered)
+            row.mttrS = double(summary.ttrSumMs) / double(summary.recovered) / 1000.0;
         row.coldP50 = b.coldLatency.percentile(50);
         LatencyHistogram warm = b.latency;
         warm.subtract(b.coldLatency);

@@ -71,6 +71,7 @@ struct AggregateQuery
     EventFilter filter;
     TimeRange range;
     qint64 bucketMs = 3600 * 1000; // 0: the whole range is one bucket
+    bool latencies = true;         // false: counts only (histograms stay empty), much cheaper
 };
 
 // Answers the dashboard's and the reports' questions from a HistoryStore. Whole hours and days
@@ -85,7 +86,8 @@ public:
     // Per image and bucket with events, ordered by bucket start, then image.
     Result<QList<BucketStats>> availability(const AggregateQuery &query) const;
     // Per image over the whole range, ordered by image id.
-    Result<QList<BucketStats>> perImage(const EventFilter &filter, const TimeRange &range) const;
+    Result<QList<BucketStats>> perImage(const EventFilter &filter, const TimeRange &range,
+                                        bool latencies = true) const;
     // All selected images together per bucket (imageId 0), for failures stacked over time.
     Result<QList<BucketStats>> overTime(const AggregateQuery &query) const;
     // Failures by category x registry x image, most failures first.

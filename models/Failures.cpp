@@ -46,7 +46,7 @@ Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFil
         summary.byImage = sorted(images, summary.failures);
     }
 
-    auto buckets = aggregator.overTime({filter, range, bucketMs});
+    auto buckets = aggregator.overTime({filter, range, bucketMs, false}); // counts only
     if (!buckets)
         return Error{buckets.error()};
     // Every bucket of the range, empty ones included, so the time axis is honest.

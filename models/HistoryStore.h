@@ -102,6 +102,15 @@ struct Incident
     friend bool operator==(const Incident &, const Incident &) = default;
 };
 
+// An image's incidents that started in a range (what the compare report counts).
+struct IncidentSummary
+{
+    int imageId = 0;
+    qint64 incidents = 0;
+    qint64 recovered = 0; // recovered before the range's end
+    qint64 ttrSumMs = 0;  // their times to recover, summed
+};
+
 // A probed image's digest changed: the registry began serving another image.
 struct DigestChange
 {
@@ -155,15 +164,21 @@ public:
     virtual Status scanOutcomes(const EventFilter &filter, const TimeRange &range,
                                 const std::function<void(const Outcome &)> &visit) const = 0;
     // Rollup rows whose bucket starts inside the range (aligned to the granularity).
+    // Without latencies the histograms stay empty and are not read: counts cost much less.
     virtual Status scanRollups(Granularity granularity, const EventFilter &filter,
                                const TimeRange &range,
-                               const std::function<void(const RollupRow &)> &visit) const = 0;
+                               const std::function<void(const RollupRow &)> &visit,
+                               bool latencies) const = 0;
     // A page of raw events, newest first (see EventPageQuery).
     virtual Result<QList<StoredEvent>> eventPage(const EventPageQuery &query) const = 0;
     // Incidents that overlap the range, oldest first.
     virtual Result<QList<Incident>> incidents(const EventFilter &filter,
                                               const TimeRange &range) const = 0;
 
+    // Per image, the incidents that started inside the range (an index answers it: no incident
+    // rows are read).
+    virtual Result<QList<IncidentSummary>> incidentSummary(const EventFilter &filter,
+                                                           const TimeRange &range) const = 0;
     // Digest changes inside the range, oldest first (kept beyond the raw events' retention).
     virtual Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
                                                       const TimeRange &range) const = 0;

@@ -194,12 +194,15 @@ Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &qu
 
 Status SqliteEventReader::scanRollups(Granularity granularity, const EventFilter &filter,
                                       const TimeRange &range,
-                                      const std::function<void(const RollupRow &)> &visit) const
+                                      const std::function<void(const RollupRow &)> &visit,
+                                      bool latencies) const
 {
     bool none = false;
-    QString sql = QStringLiteral("SELECT image, source, bucket, total, ok, failures, latency, "
-                                 "cold_latency FROM %1 WHERE bucket>=?1 AND bucket<?2")
-                      .arg(granularity == Granularity::Hour ? QLatin1StringView("rollup_hour")
+    QString sql = QStringLiteral("SELECT image, source, bucket, total, ok, failures, %1 "
+                                 "FROM %2 WHERE bucket>=?1 AND bucket<?2")
+                      .arg(latencies ? QLatin1StringView("latency, cold_latency")
+                                     : QLatin1StringView("NULL, NULL"),
+                           granularity == Granularity::Hour ? QLatin1StringView("rollup_hour")
                                                             : QLatin1StringView("rollup_day")) +
                   imageFilterSql(filter, &none);
     if (none || range.isEmpty())
@@ -220,8 +223,10 @@ Status SqliteEventReader::scanRollups(Granularity granularity, const EventFilter
         row.total = q.int64(3);
         row.ok = q.int64(4);
         varint::addCounts(q.blobData(5), q.blobSize(5), row.failures);
-        row.latency = LatencyHistogram::decode(q.blobData(6), q.blobSize(6));
-        row.coldLatency = LatencyHistogram::decode(q.blobData(7), q.blobSize(7));
+        if (latencies) {
+            row.latency = LatencyHistogram::decode(q.blobData(6), q.blobSize(6));
+            row.coldLatency = LatencyHistogram::decode(q.blobData(7), q.blobSize(7));
+        }
         visit(row);
     }
     if (rc != SQLITE_DONE)

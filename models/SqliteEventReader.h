@@ -19,7 +19,7 @@ public:
     Status scanOutcomes(const EventFilter &filter, const TimeRange &range,
                         const std::function<void(const Outcome &)> &visit) const;
     Status scanRollups(Granularity granularity, const EventFilter &filter, const TimeRange &range,
-                       const std::function<void(const RollupRow &)> &visit) const;
+                       const std::function<void(const RollupRow &)> &visit, bool latencies) const;
 
     // " AND image IN (…)" for the filter's images, registries and groups ("" for all); *none
     // is set when the filter selects no image at all.

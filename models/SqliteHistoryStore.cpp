@@ -570,10 +570,11 @@ Status SqliteHistoryStore::scanOutcomes(const EventFilter &filter, const TimeRan
 
 Status SqliteHistoryStore::scanRollups(Granularity granularity, const EventFilter &filter,
                                        const TimeRange &range,
-                                       const std::function<void(const RollupRow &)> &visit) const
+                                       const std::function<void(const RollupRow &)> &visit,
+                                       bool latencies) const
 {
     syncWithFile();
-    return m_events->scanRollups(granularity, filter, range, visit);
+    return m_events->scanRollups(granularity, filter, range, visit, latencies);
 }
 
 Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
@@ -585,6 +586,17 @@ Result<QList<Incident>> SqliteHistoryStore::incidents(const EventFilter &filter,
     if (none || range.isEmpty())
         return QList<Incident>();
     return m_incidents->overlapping(imageSql, range.from, range.to);
+}
+
+Result<QList<IncidentSummary>> SqliteHistoryStore::incidentSummary(const EventFilter &filter,
+                                                                   const TimeRange &range) const
+{
+    syncWithFile();
+    bool none = false;
+    const QString imageSql = m_events->imageFilterSql(filter, &none);
+    if (none || range.isEmpty())
+        return QList<IncidentSummary>();
+    return m_incidents->summary(imageSql, range.from, range.to);
 }
 
 Result<QList<DigestChange>> SqliteHistoryStore::digestChanges(const EventFilter &filter,

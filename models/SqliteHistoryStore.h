@@ -38,9 +38,12 @@ public:
                         const std::function<void(const Outcome &)> &visit) const override;
     Result<QList<StoredEvent>> eventPage(const EventPageQuery &query) const override;
     Status scanRollups(Granularity granularity, const EventFilter &filter, const TimeRange &range,
-                       const std::function<void(const RollupRow &)> &visit) const override;
+                       const std::function<void(const RollupRow &)> &visit,
+                       bool latencies) const override;
     Result<QList<Incident>> incidents(const EventFilter &filter,
                                       const TimeRange &range) const override;
+    Result<QList<IncidentSummary>> incidentSummary(const EventFilter &filter,
+                                                   const TimeRange &range) const override;
     Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
                                               const TimeRange &range) const override;
     Status applyRetention(qint64 cutoffMs) override;

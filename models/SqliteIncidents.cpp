@@ -3,6 +3,8 @@
 #include "SqliteSchema.h"
 #include "Varint.h"
 
+#include <map>
+
 namespace pw {
 
 using SqliteSchema::idOf;
@@ -229,6 +231,36 @@ Status SqliteIncidents::keepBefore(qint64 cutoffMs)
     }
     m_rawFrom = std::max(m_rawFrom, cutoffMs);
     return load(m_rawFrom); // open incidents now carry their kept part
+}
+
+Result<QList<IncidentSummary>> SqliteIncidents::summary(const QString &imageSql, qint64 from,
+                                                        qint64 to) const
+{
+    // Summed here rather than by GROUP BY, which would sort every row in a temporary b-tree:
+    // the covering index is read in start order and a handful of images are counted.
+    const QString sql = QStringLiteral("SELECT image, start_ts, recovered_ts FROM incident "
+                                       "INDEXED BY incident_start WHERE start_ts>=?1 AND "
+                                       "start_ts<?2") +
+                        imageSql;
+    SqliteStatement q(m_db, sql.toUtf8().constData());
+    if (!q.isValid())
+        return sqlError(QStringLiteral("cannot read incidents"));
+    q.bind(1, from);
+    q.bind(2, to);
+    std::map<int, IncidentSummary> byImage;
+    while (q.step() == SQLITE_ROW) {
+        IncidentSummary &s = byImage[int(q.int64(0))];
+        s.imageId = int(q.int64(0));
+        ++s.incidents;
+        if (!q.isNull(2) && q.int64(2) < to) {
+            ++s.recovered;
+            s.ttrSumMs += q.int64(2) - q.int64(1);
+        }
+    }
+    QList<IncidentSummary> list;
+    for (const auto &entry : byImage)
+        list.append(entry.second);
+    return list;
 }
 
 Result<QList<Incident>> SqliteIncidents::overlapping(const QString &imageSql, qint64 from,

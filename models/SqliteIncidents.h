@@ -38,6 +38,8 @@ public:
     Status keepBefore(qint64 cutoffMs);
 
     // Incidents overlapping [from, to); imageSql is "" or " AND image IN (…)".
+    // Per image: incidents that started in [from, to), recovered before to, time to recover.
+    Result<QList<IncidentSummary>> summary(const QString &imageSql, qint64 from, qint64 to) const;
     Result<QList<Incident>> overlapping(const QString &imageSql, qint64 from, qint64 to) const;
 
 private:

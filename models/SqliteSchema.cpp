@@ -53,6 +53,11 @@ constexpr const char *V3 = R"sql(
 CREATE TABLE digest_change(image INTEGER NOT NULL, ts INTEGER NOT NULL, digest INTEGER NOT NULL,
                            previous INTEGER, PRIMARY KEY(image, ts)) WITHOUT ROWID;
 )sql";
+
+// Version 4: incidents by start time, covering what the compare report counts.
+constexpr const char *V4 = R"sql(
+CREATE INDEX incident_start ON incident(start_ts, image, recovered_ts);
+)sql";
 } // namespace
 
 const char *migration(int version)
@@ -64,6 +69,8 @@ const char *migration(int version)
         return V2;
     case 3:
         return V3;
+    case 4:
+        return V4;
     default:
         return nullptr;
     }

@@ -7,7 +7,7 @@
 namespace pw::SqliteSchema {
 
 // The version a store opened by this build migrates to (PRAGMA user_version).
-inline constexpr int Version = 3;
+inline constexpr int Version = 4;
 
 // SQL that takes a history from version - 1 to version (1 = from an empty file).
 // Derived data (rollups, incidents) is rebuilt from raw events after a migration that adds it.

@@ -48,7 +48,7 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
     QList<QList<BucketStats>> ci;
     for (const TimelineRow &row : std::as_const(data.rows))
         ci.append(row.probes); // empty buckets, as the probes' start
-    BucketStats outside; // rows or buckets the grid does not show (none, normally)
+    BucketStats outside;       // rows or buckets the grid does not show (none, normally)
     Status status = Aggregator(store).collectBySource(
         {filter, range, data.bucketMs},
         [&](int imageId, Source source, qint64 bucket) -> BucketStats & {

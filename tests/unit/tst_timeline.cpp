@@ -5,6 +5,7 @@
 #include "EventsModel.h"
 #include "FailureCountModel.h"
 #include "SqliteHistoryStore.h"
+#include "SqliteSchema.h"
 #include "TimelineModel.h"
 #include "testutil.h"
 
@@ -121,7 +122,7 @@ void TestTimeline::digestChangesSurviveReopenAndReorder()
     QCOMPARE(changeTimes(**other), (QList<qint64>{T0 + 30 * Minute, T0 + Hour}));
     QVERIFY((*store)->rebuildDerived());
     QCOMPARE(changeTimes(**store), (QList<qint64>{T0 + 30 * Minute, T0 + Hour}));
-    QCOMPARE((*store)->schemaVersion(), 3);
+    QCOMPARE((*store)->schemaVersion(), SqliteSchema::Version);
 }
 
 void TestTimeline::timelineBuckets()
