@@ -123,7 +123,7 @@ void ComparePage::drawBoxPlots(const QList<CompareRow> &rows)
     chart->addAxis(x, Qt::AlignBottom);
     series->attachAxis(x);
     auto *y = new QLogValueAxis; // 0.4 s next to 38 s: only a log scale shows both
-    y->setTitleText(tr("milliseconds (log scale)"));
+    y->setTitleText(tr("ms, log scale"));
     y->setLabelFormat(QStringLiteral("%g"));
     y->setBase(10);
     y->setRange(std::max<qreal>(1, low / 2), high * 2);
