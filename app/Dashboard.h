@@ -9,7 +9,8 @@ namespace pw::dashboard {
 // Opens the dashboard (a QApplication must exist). --demo: on a demo history in a temporary file.
 int run(const QStringList &arguments);
 
-// pullwatch render --view overview|timeline|breakdown|compare --out FILE.png [--from T] [--to T] [--width W]
+// pullwatch render --view overview|timeline|breakdown|compare --out FILE.png [--from T] [--to T]
+// [--width W]
 // [--height H] [--group G]
 int render(const QStringList &arguments);
 

@@ -11,18 +11,9 @@ namespace pw {
 class HistoryService::Worker : public QObject
 {
 public:
-    explicit Worker(QString path) : m_path(std::move(path)) {}
+    explicit Worker(QString path) : m_history(std::move(path)) {}
 
-    Result<SqliteHistoryStore *> store()
-    {
-        if (!m_store) {
-            auto opened = SqliteHistoryStore::open(m_path);
-            if (!opened)
-                return Error{opened.error()};
-            m_store = std::move(*opened);
-        }
-        return m_store.get();
-    }
+    Result<SqliteHistoryStore *> store() { return m_history.store(); }
 
     struct Overview
     {
@@ -75,10 +66,9 @@ public:
     }
 
 private:
-    QString m_path;
+    HistoryConnection m_history;
     std::optional<Size> m_lastSize;
     QStringList m_imageNames;
-    std::unique_ptr<SqliteHistoryStore> m_store;
     std::optional<Overview> m_last;
     EventFilter m_lastFilter;
 };

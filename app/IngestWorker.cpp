@@ -45,7 +45,7 @@ Result<QStringList> expand(const QStringList &paths, qint64 &bytes)
 } // namespace
 
 IngestWorker::IngestWorker(QString historyPath, bool pollCi)
-    : m_path(std::move(historyPath)), m_pollCi(pollCi), m_http(new HttpClient(this))
+    : m_history(std::move(historyPath)), m_pollCi(pollCi), m_http(new HttpClient(this))
 {}
 
 IngestWorker::~IngestWorker()
@@ -56,12 +56,9 @@ IngestWorker::~IngestWorker()
 
 Result<CiIngester *> IngestWorker::ingester()
 {
-    if (!m_store) {
-        auto opened = SqliteHistoryStore::open(m_path);
-        if (!opened)
-            return Error{opened.error()};
-        m_store = std::move(*opened);
-    }
+    Result<SqliteHistoryStore *> store = m_history.store();
+    if (!store)
+        return Error{store.error()};
     if (!m_classifier) {
         Result<LogClassifier> classifier = cli::classifierFor(m_config);
         if (!classifier)
@@ -69,7 +66,7 @@ Result<CiIngester *> IngestWorker::ingester()
         m_classifier = std::move(*classifier);
     }
     if (!m_ingester)
-        m_ingester = std::make_unique<CiIngester>(m_store.get(), *m_classifier);
+        m_ingester = std::make_unique<CiIngester>(*store, *m_classifier);
     return m_ingester.get();
 }
 

@@ -44,10 +44,9 @@ private:
     Result<CiIngester *> ingester();
     void startPolling();
 
-    QString m_path;
+    HistoryConnection m_history; // first: the ingester below points into it
     bool m_pollCi;
     Config m_config;
-    std::unique_ptr<SqliteHistoryStore> m_store;
     std::optional<LogClassifier> m_classifier;
     std::unique_ptr<CiIngester> m_ingester;
     HttpClient *m_http = nullptr; // a child: lives and dies on this thread

@@ -25,7 +25,7 @@ public:
     using Written = std::function<void(const Status &status, bool events)>;
 
     ProbeWriter(QString path, Written written)
-        : m_path(std::move(path)), m_written(std::move(written))
+        : m_history(std::move(path)), m_written(std::move(written))
     {}
 
     void record(ProbeResult result)
@@ -48,19 +48,17 @@ public:
 private:
     Result<ProbeRecorder *> recorder()
     {
-        if (!m_store) {
-            auto opened = SqliteHistoryStore::open(m_path);
-            if (!opened)
-                return Error{opened.error()};
-            m_store = std::move(*opened);
-            m_recorder = std::make_unique<ProbeRecorder>(m_store.get());
+        if (!m_recorder) {
+            Result<SqliteHistoryStore *> store = m_history.store();
+            if (!store)
+                return Error{store.error()};
+            m_recorder = std::make_unique<ProbeRecorder>(*store);
         }
         return m_recorder.get();
     }
 
-    QString m_path;
+    HistoryConnection m_history;
     Written m_written;
-    std::unique_ptr<SqliteHistoryStore> m_store;
     std::unique_ptr<ProbeRecorder> m_recorder;
 };
 

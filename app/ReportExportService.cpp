@@ -43,7 +43,7 @@ constexpr qint64 ProgressIntervalMs = 50;
 class ReportExportService::Worker : public QObject
 {
 public:
-    explicit Worker(QString path) : m_path(std::move(path)) {}
+    explicit Worker(QString path) : m_history(std::move(path)) {}
 
     JobResult writeReports(const QList<ReportRequest> &requests, const QString &directory,
                            const IsCanceled &isCanceled, const JobProgress &report)
@@ -112,16 +112,7 @@ public:
     }
 
 private:
-    Result<SqliteHistoryStore *> store()
-    {
-        if (!m_store) {
-            auto opened = SqliteHistoryStore::open(m_path);
-            if (!opened)
-                return Error{opened.error()};
-            m_store = std::move(*opened);
-        }
-        return m_store.get();
-    }
+    Result<SqliteHistoryStore *> store() { return m_history.store(); }
 
     static QString cannotWrite(const QSaveFile &file, const QString &why)
     {
@@ -130,8 +121,7 @@ private:
 
     static QString tr(const char *text) { return ReportExportService::tr(text); }
 
-    QString m_path;
-    std::unique_ptr<SqliteHistoryStore> m_store;
+    HistoryConnection m_history;
 };
 
 ReportExportService::ReportExportService(QString historyPath, QObject *parent)

@@ -1,5 +1,6 @@
 #include "Aggregator.h"
 
+#include <QCoreApplication>
 #include <QHash>
 
 #include <algorithm>
@@ -20,6 +21,26 @@ qint64 ceilTo(qint64 ts, qint64 step)
     return f == ts ? ts : f + step;
 }
 } // namespace
+
+QString bucketStateTitle(BucketState state)
+{
+    const char *title = "No data";
+    switch (state) {
+    case BucketState::Up:
+        title = QT_TRANSLATE_NOOP("BucketState", "Up");
+        break;
+    case BucketState::Degraded:
+        title = QT_TRANSLATE_NOOP("BucketState", "Degraded");
+        break;
+    case BucketState::Down:
+        title = QT_TRANSLATE_NOOP("BucketState", "Down");
+        break;
+    case BucketState::NoData:
+        title = QT_TRANSLATE_NOOP("BucketState", "No data");
+        break;
+    }
+    return QCoreApplication::translate("BucketState", title);
+}
 
 BucketState BucketStats::state() const
 {

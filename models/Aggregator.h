@@ -15,6 +15,9 @@ enum class BucketState
     Down
 };
 
+// "Up", "Degraded", "Down", "No data" (translated).
+QString bucketStateTitle(BucketState state);
+
 // Counts of one image (or of every selected image, imageId 0) in one time bucket.
 struct BucketStats
 {

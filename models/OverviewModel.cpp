@@ -10,21 +10,6 @@ QString tr(const char *text)
 {
     return QCoreApplication::translate("OverviewModel", text);
 }
-
-QString stateText(BucketState state)
-{
-    switch (state) {
-    case BucketState::Up:
-        return tr("Up");
-    case BucketState::Degraded:
-        return tr("Degraded");
-    case BucketState::Down:
-        return tr("Down");
-    case BucketState::NoData:
-        break;
-    }
-    return tr("No data");
-}
 } // namespace
 
 QString formatPercent(double pct)
@@ -148,7 +133,7 @@ QVariant OverviewModel::display(const OverviewRow &row, int column) const
     case GroupColumn:
         return row.group;
     case StatusColumn:
-        return stateText(row.statusNow);
+        return bucketStateTitle(row.statusNow);
     case HeartbeatColumn:
         return {}; // painted by a delegate
     case Availability24hColumn:

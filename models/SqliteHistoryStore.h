@@ -95,4 +95,27 @@ private:
     mutable SqliteStatement m_dataVersionQuery;
 };
 
+// A history file opened on first use, by the thread that uses it (one connection per thread):
+// workers hold one and ask for the store whenever they need it.
+class HistoryConnection
+{
+public:
+    explicit HistoryConnection(QString path) : m_path(std::move(path)) {}
+
+    Result<SqliteHistoryStore *> store()
+    {
+        if (!m_store) {
+            auto opened = SqliteHistoryStore::open(m_path);
+            if (!opened)
+                return Error{opened.error()};
+            m_store = std::move(*opened);
+        }
+        return m_store.get();
+    }
+
+private:
+    QString m_path;
+    std::unique_ptr<SqliteHistoryStore> m_store;
+};
+
 } // namespace pw

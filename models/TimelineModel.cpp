@@ -7,21 +7,6 @@ namespace pw {
 
 TimelineModel::TimelineModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-QString TimelineModel::stateTitle(BucketState state)
-{
-    switch (state) {
-    case BucketState::Up:
-        return tr("Up");
-    case BucketState::Degraded:
-        return tr("Degraded");
-    case BucketState::Down:
-        return tr("Down");
-    case BucketState::NoData:
-        break;
-    }
-    return tr("No data");
-}
-
 void TimelineModel::setTimeline(const TimelineData &data)
 {
     const auto ids = [](const TimelineData &d) {
@@ -84,7 +69,7 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
     const BucketStats &bucket = row.buckets[index.column()];
     switch (role) {
     case Qt::AccessibleTextRole:
-        return stateTitle(bucket.state());
+        return bucketStateTitle(bucket.state());
     case Qt::ToolTipRole:
         return toolTip(row, index.column());
     case StateRole:
@@ -146,7 +131,7 @@ QString TimelineModel::toolTip(const TimelineRow &row, int bucket) const
         return lines.join(u'\n');
     }
     lines << tr("%1: %2 of %3 pulls ok (%4)")
-                 .arg(stateTitle(b.state()))
+                 .arg(bucketStateTitle(b.state()))
                  .arg(b.ok)
                  .arg(b.total)
                  .arg(formatPercent(b.availabilityPct()));

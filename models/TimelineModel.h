@@ -36,9 +36,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    // "Up", "Degraded", "Down", "No data".
-    static QString stateTitle(BucketState state);
-
 private:
     QString toolTip(const TimelineRow &row, int bucket) const;
 

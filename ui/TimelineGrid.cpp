@@ -109,7 +109,7 @@ void TimelineLegend::paintEvent(QPaintEvent *)
     const int h = fontMetrics().height();
     int x = 4;
     const std::pair<BucketState, QString> entries[] = {
-        {BucketState::Up, TimelineModel::stateTitle(BucketState::Up)},
+        {BucketState::Up, bucketStateTitle(BucketState::Up)},
         {BucketState::Degraded, tr("Degraded (some pulls failed)")},
         {BucketState::Down, tr("Down (every pull failed)")},
         {BucketState::NoData, tr("No data (nothing recorded)")}};
