@@ -115,6 +115,8 @@ void MainWindow::createServiceActions(const DashboardServices &services)
 
     QAction *settingsAction = toolbar->addAction(tr("&Settings…"));
     settingsAction->setShortcut(QKeySequence::Preferences);
+    if (settingsAction->shortcut().isEmpty()) // desktops without a standard one
+        settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
     settingsAction->setToolTip(tr("Images, registries and CI sources"));
     settingsAction->setEnabled(services.config != nullptr);
     connect(settingsAction, &QAction::triggered, this, [this, config = services.config] {
