@@ -17,6 +17,16 @@ QStringList argumentsOf(int argc, char **argv)
     return list;
 }
 
+// Headless rendering runs on Qt's offscreen platform, which reports two harmless facts of its
+// own on stderr; they would bury render's one-line messages, so they are dropped.
+QtMessageHandler qtDefaultHandler = nullptr;
+void quietOffscreenNotes(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtWarningMsg && (message.contains(QLatin1StringView("XDG_RUNTIME_DIR not set")) ||
+                                 message.contains(QLatin1StringView("propagateSizeHints"))))
+        return;
+    qtDefaultHandler(type, context, message);
+}
 } // namespace
 
 int main(int argc, char **argv)
@@ -31,6 +41,7 @@ int main(int argc, char **argv)
         // Headless: no display needed.
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+        qtDefaultHandler = qInstallMessageHandler(quietOffscreenNotes);
         QApplication app(argc, argv);
         return pw::dashboard::render(arguments);
     }
