@@ -60,6 +60,7 @@ private slots:
     void followsRangeAndKeepsImage();
     void clickAndDrag();
     void decimatedChart();
+    void chartsFollowThePalette();
 };
 
 void TestTimelinePage::followsRangeAndKeepsImage()
@@ -163,6 +164,24 @@ void TestTimelinePage::decimatedChart()
     QVERIFY2(page.chart()->pointCount() <= 2 * 2 * std::max(100, width) + 10,
              qPrintable(QString::number(page.chart()->pointCount())));
     QVERIFY(page.chart()->pointCount() > 100);
+}
+
+void TestTimelinePage::chartsFollowThePalette()
+{
+    const QPalette light = QApplication::palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
+    dark.setColor(QPalette::Base, QColor(0x18, 0x18, 0x18));
+    dark.setColor(QPalette::Text, QColor(0xEE, 0xEE, 0xEE));
+    QApplication::setPalette(dark);
+    {
+        LatencyTimeChart chart;
+        QCOMPARE(chart.chart()->theme(), QChart::ChartThemeDark);
+        QCOMPARE(chart.chart()->backgroundBrush().color(), QColor(0x18, 0x18, 0x18));
+    }
+    QApplication::setPalette(light);
+    LatencyTimeChart chart;
+    QCOMPARE(chart.chart()->theme(), QChart::ChartThemeLight);
 }
 
 QTEST_MAIN(TestTimelinePage)
