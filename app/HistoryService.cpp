@@ -130,7 +130,22 @@ void HistoryService::checkForChanges()
                 emit imagesChanged(size.images);
             if (size.changed)
                 emit historyChanged();
+            if (size.changed || QDateTime::currentMSecsSinceEpoch() - m_statusAtMs >= 60'000)
+                requestStatus();
         });
+}
+
+// On the breakdown lane: its worker keeps its own last overview (unfiltered), so the Overview
+// page's (filtered) one stays cached on the grids lane.
+void HistoryService::requestStatus()
+{
+    m_statusAtMs = QDateTime::currentMSecsSinceEpoch();
+    submit(
+        Breakdown, m_statusGeneration,
+        [worker = m_workers[Breakdown]](SqliteHistoryStore &store) {
+            return worker->overview(store, EventFilter());
+        },
+        [this](const Worker::Overview &answer) { emit statusNow(answer.rows, answer.nowMs); });
 }
 
 void HistoryService::requestOverview(const EventFilter &filter)

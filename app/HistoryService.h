@@ -36,6 +36,8 @@ public slots:
     void checkForChanges();
 
 private:
+    void requestStatus();
+
     class Worker;
     // A worker per lane, so a range change's answers are computed side by side: the pages
     // with time grids (Overview, Timeline, Events), the Failures page (and the watch), the
@@ -60,6 +62,8 @@ private:
     std::atomic<quint64> m_compareGeneration{0};
     std::atomic<quint64> m_timelineGeneration{0};
     std::atomic<quint64> m_watchGeneration{0};
+    std::atomic<quint64> m_statusGeneration{0};
+    qint64 m_statusAtMs = 0; // when statusNow was last asked for
 };
 
 } // namespace pw

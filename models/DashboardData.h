@@ -33,6 +33,9 @@ signals:
     void timelineReady(const pw::TimelineData &timeline);
     // The history grew or changed (this process or another one wrote to it): pages refresh.
     void historyChanged();
+    // Every image's Overview row whatever the filter (the tray and its notifications), at
+    // first, after the history changed, and at least once a minute.
+    void statusNow(const QList<pw::OverviewRow> &rows, qint64 nowMs);
     // The history's images, at first and whenever one is added (the filter's choices).
     void imagesChanged(const QList<pw::ImageInfo> &images);
     // The history's size, for the status bar; sent after each answer.

@@ -57,10 +57,11 @@ MainWindow::MainWindow(DashboardState *state, DashboardData *data,
     addToolBar(m_filterBar);
     connect(m_data, &DashboardData::imagesChanged, m_filterBar, &FilterBar::setImages);
 
-    // The tray and the window icon follow the worst status now; changes are announced.
+    // The tray and the window icon follow the worst status of every image, whatever the
+    // filter; changes are announced.
     m_tray = new StatusTray(this);
     setWindowIcon(StatusTray::icon(BucketState::NoData));
-    connect(m_data, &DashboardData::overviewReady, m_tray, [this](const QList<OverviewRow> &rows) {
+    connect(m_data, &DashboardData::statusNow, m_tray, [this](const QList<OverviewRow> &rows) {
         m_tray->update(rows);
         setWindowIcon(StatusTray::icon(m_tray->state()));
     });

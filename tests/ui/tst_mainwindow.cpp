@@ -8,6 +8,7 @@
 #include "MainWindow.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
+#include "StatusTray.h"
 #include "fakedata.h"
 
 #include <QAction>
@@ -73,7 +74,15 @@ void TestMainWindow::pagesAndRange()
     QCOMPARE(data.asked.last().images, QStringList{u"ghcr.io/a/b:1"_s});
     QCOMPARE(data.askedPages.last().filter.images, QStringList{u"ghcr.io/a/b:1"_s});
 
-    // Without services the actions are there but disabled; the tray follows the Overview.
+    // The tray follows every image's status, not the filtered Overview.
+    OverviewRow down = row;
+    down.statusNow = BucketState::Down;
+    emit data.statusNow({down}, 1'747'526'400'000);
+    QCOMPARE(window.tray()->state(), BucketState::Down);
+    emit data.overviewReady({row}, 1'747'526'400'000);
+    QCOMPARE(window.tray()->state(), BucketState::Down);
+
+    // Without services the actions are there but disabled.
     for (const QString &name : {u"E&xport…"_s, u"&Settings…"_s}) {
         QAction *action = nullptr;
         for (QAction *a : window.findChildren<QAction *>())

@@ -17,6 +17,7 @@ class TestHistoryService : public QObject
 
 private slots:
     void answersTheLatestRequest();
+    void watchesTheHistory();
 };
 
 void TestHistoryService::answersTheLatestRequest()
@@ -82,6 +83,52 @@ void TestHistoryService::answersTheLatestRequest()
     QTRY_COMPARE(compare.size(), 1);
     QCOMPARE(compare.last().first().value<QList<CompareRow>>().first().stats.total, 51);
     QCOMPARE(failed.size(), 0);
+}
+
+void TestHistoryService::watchesTheHistory()
+{
+    TestDir dir;
+    const QString path = dir.path(u"h.db"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    {
+        auto store = openStore(path);
+        QVERIFY(store);
+        const PullEvent ok = makeEvent(now - Minute, u"ghcr.io/a/b:1"_s);
+        QVERIFY(store->append({&ok, 1}).ok());
+    }
+    HistoryService service(path);
+    QSignalSpy changed(&service, &DashboardData::historyChanged);
+    QSignalSpy images(&service, &DashboardData::imagesChanged);
+    QSignalSpy status(&service, &DashboardData::statusNow);
+
+    // At first: the filter's choices and every image's status, without a "changed".
+    QTRY_COMPARE(images.size(), 1);
+    QTRY_COMPARE(status.size(), 1);
+    QCOMPARE(images.last().first().value<QList<ImageInfo>>().size(), 1);
+    QCOMPARE(status.last().first().value<QList<OverviewRow>>().first().statusNow, BucketState::Up);
+    QCOMPARE(changed.size(), 0);
+
+    // Another process writes: a failure and a new image. Within a watch tick or two the
+    // pages hear of it, the new image joins the choices and the status follows.
+    {
+        auto writer = openStore(path);
+        QVERIFY(writer);
+        const QList<PullEvent> more{makeEvent(now, u"ghcr.io/a/b:1"_s, Category::Timeout),
+                                    makeEvent(now, u"quay.io/c/d:2"_s)};
+        QVERIFY(writer->append(more).ok());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 3 * HistoryService::WatchMs);
+    QTRY_COMPARE(images.size(), 2);
+    QCOMPARE(images.last().first().value<QList<ImageInfo>>().size(), 2);
+    QTRY_COMPARE(status.size(), 2);
+    const auto rows = status.last().first().value<QList<OverviewRow>>();
+    QCOMPARE(rows.size(), 2);
+    for (const OverviewRow &row : rows)
+        QCOMPARE(row.statusNow,
+                 row.image == u"ghcr.io/a/b:1"_s ? BucketState::Down : BucketState::Up);
+    // Quiet again: no more announcements.
+    QTest::qWait(HistoryService::WatchMs + 500);
+    QCOMPARE(changed.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestHistoryService)
