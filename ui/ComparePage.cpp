@@ -88,9 +88,7 @@ void ComparePage::showRows(const QList<CompareRow> &rows, const TimeRange &range
 void ComparePage::drawBoxPlots(const QList<CompareRow> &rows)
 {
     QChart *chart = m_chart->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis *axis : chart->axes())
-        chart->removeAxis(axis);
+    clearChart(chart);
     chart->setTitle(tr("Pull latency per image (box p25–p75, line p50, whiskers p5–p95)"));
     chart->legend()->hide();
     auto *series = new QBoxPlotSeries;

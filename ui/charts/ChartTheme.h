@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QAbstractAxis>
 #include <QChart>
 #include <QPalette>
 
@@ -16,6 +17,17 @@ inline QChart *themedChart(const QPalette &palette)
     chart->setTitleBrush(palette.brush(QPalette::Text));
     chart->legend()->setLabelColor(palette.color(QPalette::Text));
     return chart;
+}
+
+// Empties a chart for new data. Series are deleted by removeAllSeries(); axes are only handed
+// back by removeAxis(), so they are deleted here (a live chart redraws every few seconds).
+inline void clearChart(QChart *chart)
+{
+    chart->removeAllSeries();
+    for (QAbstractAxis *axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
 }
 
 } // namespace pw

@@ -81,9 +81,7 @@ BarChart::BarChart(QAbstractItemModel *model, int nameColumn, int valueColumn, c
 void BarChart::rebuild()
 {
     QChart *chart = this->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis *axis : chart->axes())
-        chart->removeAxis(axis);
+    clearChart(chart);
     const int rows = std::min(m_model->rowCount(), MaxBars);
     auto *set = new QBarSet(tr("Failures"));
     QStringList names;

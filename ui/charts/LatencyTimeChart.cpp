@@ -44,9 +44,7 @@ void LatencyTimeChart::resizeEvent(QResizeEvent *event)
 void LatencyTimeChart::draw()
 {
     QChart *chart = this->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis *axis : chart->axes())
-        chart->removeAxis(axis);
+    clearChart(chart);
     m_points = 0;
     const QString name =
         m_row.label.isEmpty() ? m_row.image : m_row.group + QStringLiteral(" · ") + m_row.label;

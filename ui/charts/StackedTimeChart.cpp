@@ -23,9 +23,7 @@ StackedTimeChart::StackedTimeChart(QWidget *parent) : ZoomChartView(parent)
 void StackedTimeChart::setBuckets(const QList<BucketStats> &buckets)
 {
     QChart *chart = this->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis *axis : chart->axes())
-        chart->removeAxis(axis);
+    clearChart(chart);
     if (buckets.isEmpty())
         return;
 
