@@ -115,6 +115,9 @@ int render(const QStringList &arguments)
 
     EventFilter filter;
     filter.groups = parser.values(group);
+    DashboardState state; // the dashboard's range and bucket sizes for --from/--to
+    state.setCustomRange({*start, *end});
+    const TimeRange range = state.range(now);
     std::unique_ptr<QWidget> widget;
     QString what;
     if (page == u"overview"_s) {
@@ -126,7 +129,6 @@ int render(const QStringList &arguments)
         what = u"%1 images"_s.arg(rows->size());
         widget = std::move(overview);
     } else if (page == u"compare"_s) {
-        const TimeRange range{*start, *end};
         const Result<QList<CompareRow>> rows = Aggregator(**store).compare(filter, range);
         if (!rows)
             return cli::fail(rows.error());
@@ -135,10 +137,8 @@ int render(const QStringList &arguments)
         what = u"%1 images"_s.arg(rows->size());
         widget = std::move(compare);
     } else if (page == u"timeline"_s) {
-        DashboardState state; // the dashboard's bucket size for this range
-        state.setCustomRange({*start, *end});
         const Result<TimelineData> timeline =
-            computeTimeline(**store, filter, state.range(now), state.bucketMs(now));
+            computeTimeline(**store, filter, range, state.bucketMs(now));
         if (!timeline)
             return cli::fail(timeline.error());
         auto timelinePage = std::make_unique<TimelinePage>(nullptr, nullptr);
@@ -146,9 +146,6 @@ int render(const QStringList &arguments)
         what = u"%1 images x %2 buckets"_s.arg(timeline->rows.size()).arg(timeline->bucketCount);
         widget = std::move(timelinePage);
     } else {
-        DashboardState state; // the dashboard's bucket size for this range
-        state.setCustomRange({*start, *end});
-        const TimeRange range = state.range(now);
         const Result<FailureSummary> summary = computeFailures(
             **store, filter, range, state.bucketMs(now, StackedTimeChart::MaxBuckets));
         if (!summary)
