@@ -14,6 +14,7 @@
 #include "SqliteHistoryStore.h"
 #include "Timeline.h"
 #include "TimelinePage.h"
+#include "benchutil.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -200,14 +201,12 @@ int main(int argc, char **argv)
             times.push_back(change(preset));
             gui.push_back(guiMs);
         }
-        std::sort(times.begin(), times.end());
-        std::sort(gui.begin(), gui.end());
         row(QStringLiteral("range change to %1 (4 pages answer, Timeline repainted; GUI thread "
                            "%2 ms), median of %3")
                 .arg(DashboardState::presetTitle(preset))
-                .arg(gui[gui.size() / 2], 0, 'f', 1)
+                .arg(median(gui), 0, 'f', 1)
                 .arg(runs),
-            times[times.size() / 2], "≤ 100 ms");
+            median(times), "≤ 100 ms");
     }
 
     // What each answer costs on the worker thread (same history, no window): where a range
@@ -218,17 +217,6 @@ int main(int argc, char **argv)
     std::printf("\n| answer (worker thread) | 1 h | 24 h | 7 d | 30 d | 90 d |\n"
                 "|---|---|---|---|---|---|\n");
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const auto median = [&](const std::function<void()> &f) {
-        std::vector<double> times;
-        for (int i = 0; i < runs; ++i) {
-            QElapsedTimer t;
-            t.start();
-            f();
-            times.push_back(double(t.nsecsElapsed()) / 1e6);
-        }
-        std::sort(times.begin(), times.end());
-        return times[times.size() / 2];
-    };
     const std::pair<const char *, std::function<void(const TimeRange &, qint64)>> kinds[] = {
         {"Failures (breakdown, stacked)",
          [&](const TimeRange &r, qint64 b) { (void)computeFailures(**store, {}, r, b); }},
@@ -247,7 +235,7 @@ int main(int argc, char **argv)
             s.setPreset(preset);
             const TimeRange r = s.range(now);
             const qint64 b = s.bucketMs(now);
-            std::printf(" %.1f ms |", median([&] { answer(r, b); }));
+            std::printf(" %.1f ms |", medianMs(runs, [&] { answer(r, b); }));
         }
         std::printf("\n");
     }

@@ -6,6 +6,7 @@
 #include "DemoHistory.h"
 #include "Reports.h"
 #include "SqliteHistoryStore.h"
+#include "benchutil.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -34,19 +35,6 @@ void row(const char *what, const QString &measured, const char *budget)
 {
     std::fprintf(stderr, "bench_history: %s\n", message.toUtf8().constData());
     std::exit(2);
-}
-
-template<class F> double medianMs(int runs, F &&f)
-{
-    std::vector<double> times;
-    for (int i = 0; i < runs; ++i) {
-        QElapsedTimer t;
-        t.start();
-        f();
-        times.push_back(double(t.nsecsElapsed()) / 1e6);
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
 }
 
 // CPU time of the process (the store inserts on a second thread), to tell computing from waiting.
