@@ -18,8 +18,6 @@ using namespace Qt::StringLiterals;
 namespace pw {
 
 namespace {
-// A line's own timestamp is looked for this far back when it has none (continuation lines).
-constexpr qsizetype TimestampLookback = 64 << 10;
 // Marks "no timestamp in this chunk before the line: take the previous chunk's last one".
 constexpr qint64 Inherit = -2;
 
@@ -30,19 +28,65 @@ qsizetype lineStartBefore(QByteArrayView data, qsizetype end)
     return found ? found - data.data() + 1 : 0;
 }
 
-// The timestamp of the nearest line at or before [start, ...) within the lookback, or Inherit.
-qint64 timestampAtOrBefore(QByteArrayView data, qsizetype start)
+// The timestamp of the nearest line at or before the one starting at `start`, looked for as far
+// back as the line holding the offset LogScan::TimestampLookback before it; Inherit when that
+// search reaches the chunk's first line without finding one, -1 otherwise. Asked for ascending
+// lines, it walks back only to the line asked about before and takes that answer from there on: the
+// lines of a chunk are read once in all, instead of up to 64 KiB per match in logs without
+// timestamps (kubelet, Jenkins, plain `docker pull` output).
+class TimestampLookup
 {
-    const qsizetype limit = std::max<qsizetype>(0, start - TimestampLookback);
-    while (true) {
-        const qint64 ts = logtext::leadingTimestamp(data.sliced(start));
-        if (ts >= 0)
-            return ts;
-        if (start <= limit || start == 0)
-            return start == 0 ? Inherit : -1;
-        start = lineStartBefore(data, start - 1);
+public:
+    explicit TimestampLookup(QByteArrayView data) : m_data(data) {}
+
+    // lineEnd: the offset of the line's '\n', or the end of the chunk.
+    qint64 at(qsizetype start, qsizetype lineEnd)
+    {
+        const qsizetype limit = std::max<qsizetype>(0, start - LogScan::TimestampLookback);
+        qsizetype line = start;
+        qsizetype end = lineEnd;
+        while (line != m_asked) {
+            if (const qint64 ts = logtext::leadingTimestamp(m_data.sliced(line)); ts >= 0)
+                return remember(start, end, ts);
+            if (line <= limit || line == 0)
+                return remember(start, -1, line == 0 ? Inherit : -1);
+            end = line - 1;
+            line = lineStartBefore(m_data, line - 1);
+        }
+        // The answer for the line asked about before, if its timestamped line is in reach.
+        if (m_found && m_foundEnd >= limit)
+            return remember(start, m_foundEnd, m_ts);
+        return remember(start, -1, firstLineEnd() >= limit ? Inherit : -1);
     }
-}
+
+private:
+    // foundEnd: the end of the timestamped line, -1 when none was found.
+    qint64 remember(qsizetype asked, qsizetype foundEnd, qint64 ts)
+    {
+        m_asked = asked;
+        m_found = foundEnd >= 0;
+        m_foundEnd = foundEnd;
+        m_ts = ts;
+        return ts;
+    }
+
+    qsizetype firstLineEnd()
+    {
+        if (m_firstLineEnd < 0) {
+            const void *newline = std::memchr(m_data.data(), '\n', size_t(m_data.size()));
+            m_firstLineEnd =
+                newline ? static_cast<const char *>(newline) - m_data.data() : m_data.size();
+        }
+        return m_firstLineEnd;
+    }
+
+    QByteArrayView m_data;
+    qsizetype m_asked = -1;
+    bool m_found = false;
+    qsizetype m_foundEnd = -1;
+    qint64 m_ts = -1;
+    qsizetype m_firstLineEnd = -1;
+};
 } // namespace
 
 struct LogScan::Chunk
@@ -65,6 +109,7 @@ LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
     ChunkResult result;
     const QByteArrayView data(chunk.data);
     LogClassifier::Scanner scanner(m_classifier);
+    TimestampLookup timestamps(data);
     QList<qsizetype> lineEnds;
     scanner.candidates(data, lineEnds);
     result.candidates = lineEnds.size();
@@ -80,14 +125,13 @@ LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
         const QString text = logtext::readableText(raw);
         if (std::optional<LineMatch> match = scanner.classify(text)) {
             result.matches.append(
-                LogLineMatch{line, timestampAtOrBefore(data, start), text, std::move(*match)});
+                LogLineMatch{line, timestamps.at(start, end), text, std::move(*match)});
         }
     }
     result.newlines = std::count(data.begin(), data.end(), '\n');
     if (!data.isEmpty()) {
-        const qsizetype lastStart =
-            lineStartBefore(data, data.endsWith('\n') ? data.size() - 1 : data.size());
-        result.lastTs = timestampAtOrBefore(data, lastStart);
+        const qsizetype lastEnd = data.endsWith('\n') ? data.size() - 1 : data.size();
+        result.lastTs = timestamps.at(lineStartBefore(data, lastEnd), lastEnd);
     }
     return result;
 }

@@ -35,6 +35,8 @@ public:
     static constexpr qsizetype ChunkBytes = 4 << 20;
     static constexpr qsizetype MaxLineBytes = 64 << 20;
     static constexpr qsizetype MaxTextBytes = 16 << 10;
+    // A line without a timestamp of its own takes the nearest earlier one at most this far back.
+    static constexpr qsizetype TimestampLookback = 64 << 10;
 
     explicit LogScan(const LogClassifier &classifier);
 

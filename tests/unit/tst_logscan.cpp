@@ -19,6 +19,7 @@ class TestLogScan : public QObject
 private slots:
     void initTestCase();
     void linesAcrossChunks();
+    void continuationTimestamps();
     void gzipEqualsPlain();
     void missingFile();
     void ingestFileOnce();
@@ -92,6 +93,55 @@ void TestLogScan::linesAcrossChunks()
     const qint64 ts =
         QDateTime(QDate(2025, 5, 18), QTime(8, 42, 15, 123), Qt::UTC).toMSecsSinceEpoch();
     QVERIFY(std::all_of(timestamps.cbegin(), timestamps.cend(), [&](qint64 t) { return t == ts; }));
+}
+
+void TestLogScan::continuationTimestamps()
+{
+    // Timestamps now and then, long lines, many pull lines without a timestamp of their own: each
+    // takes the nearest earlier timestamp whose line reaches into the lookback (none otherwise).
+    QByteArray log;
+    QList<qint64> expected;
+    qsizetype stampedEnd = -1; // where the last line with a timestamp ended
+    qint64 stampedTs = -1;
+    const qint64 day = QDateTime(QDate(2025, 5, 18), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+    quint32 seed = 12345;
+    const auto next = [&seed](quint32 below) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 8) % below;
+    };
+    for (int n = 0; n < 20'000; ++n) {
+        const qsizetype start = log.size();
+        const quint32 kind = next(100);
+        QByteArray line;
+        qint64 ts = -1;
+        if (kind < 3 && (n / 2000) % 2 == 0) { // stretches with timestamps and without
+            ts = day + qint64(next(86'400)) * 1000 + next(1000);
+            line = QDateTime::fromMSecsSinceEpoch(ts, Qt::UTC)
+                       .toString(u"yyyy-MM-dd'T'HH:mm:ss.zzz'0000Z '"_s)
+                       .toUtf8();
+        }
+        if (kind % 3 == 0) {
+            line += "Status: Downloaded newer image for busybox:latest";
+        } else {
+            line += QByteArray(kind == 1 ? qsizetype(next(40'000)) : qsizetype(next(300)), 'x');
+        }
+        log += line + '\n';
+        if (ts >= 0) {
+            stampedEnd = log.size() - 1;
+            stampedTs = ts;
+        }
+        if (kind % 3 == 0) {
+            const bool inReach = stampedEnd >= start - LogScan::TimestampLookback;
+            expected.append(ts >= 0 ? ts : (inReach ? stampedTs : -1));
+        }
+    }
+    QList<qint64> found;
+    const LogScanStats stats = LogScan(*m_classifier).scanBytes(log, [&](const LogLineMatch &line) {
+        found.append(line.tsMs);
+    });
+    QCOMPARE(stats.matches, expected.size());
+    QVERIFY(expected.contains(-1) && expected.count(-1) < expected.size() / 2); // both kinds
+    QCOMPARE(found, expected);
 }
 
 void TestLogScan::gzipEqualsPlain()
