@@ -107,6 +107,12 @@ bool isPathComponent(QStringView text)
     return true;
 }
 
+// Docker's rule: a name's first segment is a registry only if it looks like a host name.
+bool readsAsRegistry(QStringView firstSegment)
+{
+    return firstSegment == Localhost || firstSegment.contains(u'.') || firstSegment.contains(u':');
+}
+
 bool isPort(QStringView text)
 {
     return !text.isEmpty() && all(text, isDigit);
@@ -292,7 +298,12 @@ QString ImageReference::familiar() const
         // Only single-segment official images drop "library/" (library/foo/bar keeps it).
         const QStringView rest =
             path.sliced(path.startsWith(OfficialPrefix) ? OfficialPrefix.size() : 0);
-        out = rest.size() < path.size() && !rest.contains(u'/') ? rest.toString() : repository;
+        if (rest.size() < path.size() && !rest.contains(u'/'))
+            out = rest.toString();
+        else if (path.contains(u'/') && readsAsRegistry(path.first(path.indexOf(u'/'))))
+            out = DockerHub + u'/' + repository; // docker.io/a.b/c: without it, a.b is the registry
+        else
+            out = repository;
     }
     if (!tag.isEmpty() && (tag != DefaultTag || !digest.isEmpty()))
         out += u':' + tag;
@@ -349,13 +360,12 @@ Result<ImageReference> ImageReference::parse(QStringView text)
             return fail(u"digest after '@' is empty"_s);
     }
 
-    // Docker's rule: the first segment is a registry only if it looks like a host name.
     // "foo:5000" has no '/', so it is docker.io/library/foo with tag 5000.
     QStringView registry = DockerHub;
     QStringView remainder = name;
     if (const qsizetype slash = name.indexOf(u'/'); slash >= 0) {
         const QStringView first = name.first(slash);
-        if (first == Localhost || first.contains(u'.') || first.contains(u':')) {
+        if (readsAsRegistry(first)) {
             registry = first;
             remainder = name.sliced(slash + 1);
         }

@@ -20,7 +20,8 @@ struct ImageReference
     // registry/repository[:tag][@digest], e.g. docker.io/library/busybox:latest
     QString canonical() const;
     // The short form docker prints: busybox, user/app:1, ghcr.io/x/y:z. The default tag
-    // "latest" is left out when there is no digest, so parse(familiar()) gives this back.
+    // "latest" is left out when there is no digest, and docker.io stays when the path's first
+    // segment looks like a host (docker.io/a.b/c), so parse(familiar()) gives this back.
     QString familiar() const;
 
     // Nixery builds an image from its path: every segment names a package, except the

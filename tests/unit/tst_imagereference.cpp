@@ -91,6 +91,15 @@ private slots:
         addValid("docker.io nested library", u"docker.io/library/foo/bar"_s, hub,
                  u"library/foo/bar"_s, latest, {}, u"docker.io/library/foo/bar:latest"_s,
                  u"library/foo/bar"_s);
+        // Found by fuzz_reference: a Hub path whose first segment looks like a host keeps
+        // docker.io in its familiar form, else the familiar form names another registry.
+        addValid("Hub path starting like a domain", u"docker.io/lidocker.io/brary/nginx"_s, hub,
+                 u"lidocker.io/brary/nginx"_s, latest, {},
+                 u"docker.io/lidocker.io/brary/nginx:latest"_s,
+                 u"docker.io/lidocker.io/brary/nginx"_s);
+        addValid("Hub path starting with localhost", u"docker.io/localhost/x:1"_s, hub,
+                 u"localhost/x"_s, u"1"_s, {}, u"docker.io/localhost/x:1"_s,
+                 u"docker.io/localhost/x:1"_s);
         addValid("store/foo/bar", u"store/foo/bar"_s, hub, u"store/foo/bar"_s, latest, {},
                  u"docker.io/store/foo/bar:latest"_s, u"store/foo/bar"_s);
         addValid("dots and dashes in name", u"ubuntu-12.04-base"_s, hub,
