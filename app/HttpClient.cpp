@@ -11,6 +11,7 @@ namespace pw {
 namespace {
 // Error bodies are kept even when the caller discards the body, for the error message.
 constexpr qint64 MaxErrorBodyBytes = 64 * 1024;
+constexpr qint64 ReadBufferBytes = 1 << 20;
 
 bool isRedirect(int status)
 {
@@ -101,6 +102,21 @@ void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> don
 void HttpClient::start(std::shared_ptr<Exchange> exchange)
 {
     const HttpRequest &request = exchange->request;
+    // A CR or LF in a value would end the header and start one of the caller's choosing.
+    const auto unsafe = [](QByteArrayView value) {
+        return value.contains('\r') || value.contains('\n') || value.contains('\0');
+    };
+    bool refused = unsafe(request.authorization);
+    for (const auto &header : request.headers)
+        refused = refused || unsafe(header.first) || unsafe(header.second);
+    if (refused) {
+        HttpResponse &response = exchange->response;
+        response.error = QNetworkReply::ProtocolInvalidOperationError;
+        response.errorString = QStringLiteral("refused to send a header with a line break or NUL");
+        response.finalUrl = exchange->url;
+        QTimer::singleShot(0, this, [this, exchange] { complete(exchange); });
+        return;
+    }
     QNetworkRequest qrequest(exchange->url);
     qrequest.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                           QNetworkRequest::ManualRedirectPolicy);
@@ -111,8 +127,12 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
     qrequest.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("pullwatch"));
     for (const auto &[name, value] : request.headers)
         qrequest.setRawHeader(name, value);
-    if (exchange->sendAuthorization && !request.authorization.isEmpty())
+    if (exchange->sendAuthorization && !request.authorization.isEmpty()) {
+        m_secrets.addAuthorization(request.authorization);
         qrequest.setRawHeader("Authorization", request.authorization);
+    }
+    for (const QByteArray &secret : request.secrets)
+        m_secrets.addSecret(secret);
 
     exchange->hash.reset();
     exchange->response.body.clear();
@@ -129,6 +149,10 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
     } else {
         reply = m_network->get(qrequest);
     }
+
+    // Qt's HTTP thread otherwise buffers whatever arrives faster than readyRead is served: an
+    // endless body would grow without bound before a limit below could abort it.
+    reply->setReadBufferSize(ReadBufferBytes);
 
     const qint64 remaining = std::max<qint64>(0, request.timeoutMs - exchange->clock.elapsed());
     QObject::disconnect(exchange->deadline, nullptr, nullptr, nullptr);
@@ -233,6 +257,17 @@ void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply
         response.errorString =
             reply->errorString().replace(exchange->url.toString(), displayUrl(exchange->url));
     }
+
+    complete(exchange);
+}
+
+void HttpClient::complete(const std::shared_ptr<Exchange> &exchange)
+{
+    HttpResponse &response = exchange->response;
+    response.reason = m_secrets.apply(response.reason);
+    response.errorString = m_secrets.apply(response.errorString);
+    if (response.status < 200 || response.status >= 300)
+        response.body = m_secrets.apply(response.body);
 
     --m_pending;
     exchange->deadline->deleteLater();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "SecretMask.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QNetworkReply>
@@ -22,6 +24,9 @@ struct HttpRequest
     // Sent only to the scheme, host and port of `url`: a redirect elsewhere (object storage)
     // never sees it (OCI distribution spec, "MUST NOT forward Authorization across hosts").
     QByteArray authorization;
+    // Credentials the request carries elsewhere (a PRIVATE-TOKEN header, a form body). They and
+    // `authorization` join the client's SecretMask before the request leaves.
+    QList<QByteArray> secrets;
     QByteArray body;               // POST only
     QByteArray contentType;        // POST only
     qint64 timeoutMs = 30'000;     // the whole exchange, redirects included
@@ -39,6 +44,8 @@ struct HttpResponse
     bool timedOut = false;
     bool truncated = false; // byteLimit reached; the body is incomplete
     QString errorString;    // for error/timedOut: what went wrong, without URLs' queries
+    // reason, errorString and an error status's body (not 2xx) come with the client's secrets
+    // masked: a server that echoes credentials back cannot put them in a message.
     QList<QNetworkReply::RawHeaderPair> headers;
     QByteArray body;         // when keepBody
     QByteArray bodySha256;   // hex digest of every body byte received
@@ -71,6 +78,11 @@ public:
     // Requests that have not finished yet.
     int pending() const { return m_pending; }
 
+    // Every credential this client has sent (and those declared with addSecret()): apply it to
+    // any text made from what a server sent before it is stored, printed or logged.
+    const SecretMask &secrets() const { return m_secrets; }
+    void addSecret(QByteArrayView secret) { m_secrets.addSecret(secret); }
+
     // Same scheme, host and port.
     static bool sameOrigin(const QUrl &a, const QUrl &b);
     // The URL without its query and fragment, for messages (pre-signed URLs carry secrets).
@@ -80,8 +92,10 @@ private:
     struct Exchange;
     void start(std::shared_ptr<Exchange> exchange);
     void finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply *reply);
+    void complete(const std::shared_ptr<Exchange> &exchange);
 
     QNetworkAccessManager *m_network;
+    SecretMask m_secrets;
     int m_pending = 0;
 };
 

@@ -36,7 +36,7 @@ GitHubSource::GitHubSource(const CiSourceConfig &config, HttpClient *http, QProc
       m_tokenEnv(config.tokenEnv.isEmpty() ? u"GITHUB_TOKEN"_s : config.tokenEnv),
       m_token(env.value(m_tokenEnv).trimmed().toUtf8())
 {
-    setSecret(m_token);
+    http->addSecret(m_token);
 }
 
 Status GitHubSource::checkConfig() const

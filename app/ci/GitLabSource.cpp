@@ -35,7 +35,7 @@ GitLabSource::GitLabSource(const CiSourceConfig &config, HttpClient *http, QProc
       m_tokenEnv(config.tokenEnv.isEmpty() ? u"GITLAB_TOKEN"_s : config.tokenEnv),
       m_token(env.value(m_tokenEnv).trimmed().toUtf8())
 {
-    setSecret(m_token);
+    http->addSecret(m_token);
 }
 
 QUrl GitLabSource::projectUrl(QByteArrayView encodedTail,
@@ -131,8 +131,10 @@ HttpRequest GitLabSource::request(const QUrl &url) const
 {
     HttpRequest request;
     request.url = url;
-    if (!m_token.isEmpty())
+    if (!m_token.isEmpty()) {
         request.headers.append({"PRIVATE-TOKEN", m_token});
+        request.secrets.append(m_token);
+    }
     return request;
 }
 

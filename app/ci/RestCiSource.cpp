@@ -192,8 +192,8 @@ void RestCiSource::finish(Status status)
     m_ledger = nullptr;
     m_runs.clear();
     m_jobs.clear();
-    if (!status && !m_secret.isEmpty() && status.error().contains(QString::fromUtf8(m_secret)))
-        status = Error{QString(status.error()).replace(QString::fromUtf8(m_secret), u"***"_s)};
+    if (!status)
+        status = Error{m_http->secrets().apply(status.error())};
     emit finished(status);
 }
 
@@ -402,8 +402,8 @@ void RestCiSource::nextJob()
             log.context = CiContext{m_provider, m_repo, job.runId, job.id, job.name, job.url};
             log.finishedAtMs = job.finishedAtMs;
             log.logMissing = response.status == 404 || response.status == 410;
-            if (!log.logMissing)
-                log.log = response.body;
+            if (!log.logMissing) // a job that printed the token must not store it
+                log.log = m_http->secrets().apply(response.body);
             const quint64 generation = m_generation;
             const QPointer self(this);
             emit jobLog(log);

@@ -105,8 +105,6 @@ protected:
     // `authorization` on its origin, so requests carrying this one follow redirects here.
     virtual QByteArray credentialHeader() const { return {}; }
 
-    // Never appears in an error message.
-    void setSecret(QByteArray secret) { m_secret = std::move(secret); }
     // The error body's "message" (or "error"), else the reason phrase; one line.
     static QString errorMessage(const HttpResponse &response);
 
@@ -133,7 +131,6 @@ private:
     HttpClient *m_http;
     QString m_provider;
     QString m_repo;
-    QByteArray m_secret;
     int m_maxRuns = DefaultMaxRuns;
     int m_maxAgeDays = DefaultMaxAgeDays;
     qint64 m_maxWaitMs = DefaultMaxWaitMs;

@@ -94,6 +94,10 @@ Result<QString> requiredVariable(const QProcessEnvironment &env, const QString &
     QString value = env.value(name);
     if (value.isEmpty())
         return Error{context + u": environment variable "_s + name + u" is empty"_s};
+    // A line break would end the Authorization header and start another one.
+    if (value.contains(u'\r') || value.contains(u'\n') || value.contains(QChar(0)))
+        return Error{context + u": environment variable "_s + name +
+                     u" contains a line break or NUL"_s};
     return value;
 }
 

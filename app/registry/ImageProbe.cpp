@@ -243,10 +243,14 @@ void ImageProbe::fetchBlob(qsizetype index)
     HttpRequest request;
     request.url = url(u"/blobs/"_s + blob.digest);
     request.keepBody = false;
-    request.byteLimit = m_options.byteBudget - m_blobBytes;
+    // Read at most one byte beyond the declared size: an endless blob is an integrity failure
+    // after size + 1 bytes, not a download that stops at the budget and passes.
+    const qint64 budgetLeft = m_options.byteBudget - m_blobBytes;
+    const bool sizeBound = blob.size < budgetLeft;
+    request.byteLimit = sizeBound ? blob.size + 1 : budgetLeft;
     const qint64 startedMs = m_clock.elapsed();
-    registryRequest(
-        request, [self = shared_from_this(), blob, index, startedMs](const HttpResponse &response) {
+    registryRequest(request, [self = shared_from_this(), blob, index, startedMs,
+                              sizeBound](const HttpResponse &response) {
             const QString what = u"blob "_s + shortDigest(blob.digest);
             if (response.failed())
                 return self->failTransport(response, u"blob"_s, what);
@@ -256,7 +260,12 @@ void ImageProbe::fetchBlob(qsizetype index)
                 self->m_result.firstByteMs = startedMs + response.firstByteMs;
             self->m_blobBytes += response.bodyBytes;
             self->m_blobMs += response.elapsedMs;
-            if (response.truncated) {
+            if (response.bodyBytes > blob.size)
+                return self->fail(Category::Integrity, 200, u"blob"_s,
+                                  u"blob %1 sends more than the %2 bytes its descriptor says"_s
+                                      .arg(blob.digest)
+                                      .arg(blob.size));
+            if (response.truncated && !sizeBound) {
                 self->m_budgetReached = true;
                 return self->fetchBlob(index + 1);
             }
@@ -308,6 +317,8 @@ void ImageProbe::finish()
         m_result.message =
             m_result.message.isEmpty() ? allowance : m_result.message + u"; "_s + allowance;
     }
+    // Whatever the registry echoed (a body, a redirect's URL) never carries a credential on.
+    m_result.message = m_http->secrets().apply(m_result.message);
     if (m_done)
         std::exchange(m_done, nullptr)(m_result);
 }

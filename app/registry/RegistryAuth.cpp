@@ -44,6 +44,13 @@ const Result<std::optional<Credential>> &RegistryAuth::credential(const QString 
         configured != m_registries.cend() && configured->authType != u"none"
             ? CredentialStore::fromConfig(*configured, m_env)
             : m_docker.forRegistry(registry);
+    if (result && *result) {
+        // Masked from the start: a server may echo a credential sent in a form body, too.
+        const Credential &found = **result;
+        m_http->addSecret(found.secret.toUtf8());
+        if (found.kind == Credential::Kind::Password)
+            m_http->addSecret((found.username + u':' + found.secret).toUtf8());
+    }
     return *m_credentials.insert(registry, std::move(result));
 }
 
@@ -190,6 +197,7 @@ void RegistryAuth::fetchToken(const TokenKey &key, const std::optional<Credentia
             if (!token) {
                 answer = failure(Category::Auth, 200, where + u": "_s + token.error());
             } else {
+                m_http->addSecret(token->token.toUtf8());
                 m_tokens.insert(key, *token);
                 m_tokens.removeExpired(now);
                 answer.authorization = "Bearer " + token->token.toUtf8();

@@ -49,6 +49,21 @@ REASONS = {200: "OK", 303: "See Other", 307: "Temporary Redirect", 401: "Unautho
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable"}
 
+# Hostile scenarios: a registry that echoes the credentials it received (the Authorization
+# header, the query) in every error body, reason phrase and redirect; and bodies and headers
+# that never end.
+#   echo<STATUS>/app    Basic challenge; with credentials: STATUS, body "got <Authorization>"
+#   echoreason/app      500 whose reason phrase is the Authorization header
+#   echoredirect/app    307 to /leak/<Authorization>, which resets the connection
+#   bearerecho/app      Bearer challenge (realm /echo-token, which grants a fresh token for
+#                       Basic credentials); with the token: 500 "got Bearer <token>"
+#   tokendeny/app       Bearer challenge; the token endpoint answers 401 "got <Authorization>"
+#   endlessblob/app     deep probe: the 90-byte-declared blob streams forever (chunked)
+#   endlessmanifest/app the manifest streams forever (chunked)
+#   endlessheader/app   header lines forever, never the blank line
+ECHO_NAMES = ("echo500/app", "echo401/app", "echo403/app", "echo404/app", "echo429/app",
+              "echoreason/app", "echoredirect/app", "bearerecho/app", "tokendeny/app")
+
 TOKEN = "fault-secret-token-" + "%032x" % random.SystemRandom().getrandbits(128)
 
 
@@ -96,7 +111,8 @@ def build_images():
     images = {}
     for name in ("ok/plain", "nodigest/app", "limited/app", "private/app", "redir303/app",
                  "ratelimited/app", "error500/app", "error503/app", "hang/app", "reset/app",
-                 "eof/app", "garbage/app", "notfound/app", "denied/app"):
+                 "eof/app", "garbage/app", "notfound/app", "denied/app", "endlessblob/app",
+                 "endlessmanifest/app", "endlessheader/app") + ECHO_NAMES:
         images[name] = _single(name, DOCKER_V2, DOCKER_CONFIG, DOCKER_LAYER)
     images["badblob/app"] = _single("badblob/app", DOCKER_V2, DOCKER_CONFIG, DOCKER_LAYER,
                                     corrupt_layer=True)
@@ -120,6 +136,14 @@ def build_images():
     return images
 
 
+def _echo_body(text):
+    return canonical_json({"errors": [{"code": "UNKNOWN", "message": "got " + text}]})
+
+
+def _first_blob(img):
+    return json.loads(img.manifest)["config"]["digest"]
+
+
 class FaultServer:
     """Context manager: starts on enter (free port unless given), stops on exit."""
 
@@ -129,6 +153,7 @@ class FaultServer:
         self.token = TOKEN
         self.images = build_images()
         self.requests = []
+        self.issued_tokens = []  # tokens /echo-token handed out
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._listeners = []
@@ -283,6 +308,22 @@ class FaultServer:
                 self._send(conn, req, 200, body=canonical_json({"token": self.token,
                                                                 "expires_in": 300}))
             return False
+        if path == "/echo-token":
+            scope = urllib.parse.parse_qs(url.query).get("scope", [""])[0]
+            auth = req.headers.get("authorization", "")
+            if scope.startswith("repository:tokendeny/") or not auth.startswith("Basic "):
+                self._send(conn, req, 401, [("WWW-Authenticate", 'Basic realm="echo"')],
+                           _echo_body(auth + " " + url.query))
+                return False
+            token = "issued-%032x" % random.SystemRandom().getrandbits(128)
+            with self._lock:
+                self.issued_tokens.append(token)
+            self._send(conn, req, 200, body=canonical_json({"token": token, "expires_in": 300}))
+            return False
+        if path.startswith("/leak/"):
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            return False
         if path.startswith("/storage/"):
             digest = path[len("/storage/"):]
             for img in self.images.values():
@@ -362,6 +403,24 @@ class FaultServer:
                     challenge += ',error="invalid_token"'
                 self._send(conn, req, 401, [("WWW-Authenticate", challenge)], UNAUTHORIZED_BODY)
                 return False
+        if app.startswith("echo") or app in ("bearerecho", "tokendeny"):
+            return self._echo(conn, req, app)
+        if app == "endlessheader":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            n = 0
+            while not self._stop.is_set():
+                try:
+                    conn.sendall(b"X-Filler-%d: %s\r\n" % (n, b"f" * 200))
+                except OSError:
+                    return False
+                n += 1
+            return False
+        if app == "endlessmanifest" and kind == "manifests" and req.method == "GET":
+            self._endless(conn, img.media_type, b'{"schemaVersion":2,"layers":[' + b" " * 65536)
+            return False
+        if app == "endlessblob" and kind == "blobs" and ref != _first_blob(img):
+            self._endless(conn, "application/octet-stream", b"\0" * 65536)
+            return False
         if app == "limited":
             ratelimit = [("ratelimit-limit", "100;w=21600"), ("ratelimit-remaining", "76;w=21600")]
 
@@ -400,6 +459,45 @@ class FaultServer:
                                                 ("Accept-Ranges", "bytes")],
                    body, "application/octet-stream")
         return False
+
+
+    def _echo(self, conn, req, app):
+        auth = req.headers.get("authorization", "")
+        if app in ("bearerecho", "tokendeny"):
+            if not auth.startswith("Bearer "):
+                challenge = ('Bearer realm="http://127.0.0.1:%d/echo-token",service="echo",'
+                             'scope="repository:%s/app:pull"' % (self.port, app))
+                self._send(conn, req, 401, [("WWW-Authenticate", challenge)], _echo_body(auth))
+                return False
+            self._send(conn, req, 500, body=_echo_body(auth))
+            return False
+        if not auth:
+            self._send(conn, req, 401, [("WWW-Authenticate", 'Basic realm="echo"')],
+                       UNAUTHORIZED_BODY)
+            return False
+        if app == "echoreason":
+            conn.sendall(b"HTTP/1.1 500 got %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                         % auth.encode("latin-1"))
+            return False
+        if app == "echoredirect":
+            loc = "/leak/" + urllib.parse.quote(auth, safe="") + "?q=" + urllib.parse.quote(auth)
+            self._send(conn, req, 307, [("Location", loc)], _echo_body(auth))
+            return False
+        status = int(app[len("echo"):])
+        self._send(conn, req, status, [("WWW-Authenticate", 'Basic realm="echo"')]
+                   if status == 401 else [], _echo_body(auth + " " + req.path))
+        return False
+
+    def _endless(self, conn, content_type, chunk):
+        head = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                "Connection: close\r\n\r\n" % content_type)
+        try:
+            conn.sendall(head.encode())
+            framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+            while not self._stop.is_set():
+                conn.sendall(framed)
+        except OSError:
+            pass
 
 
 def main():
