@@ -1,8 +1,10 @@
 #include "CommandLine.h"
+
 #include "CommandLineSupport.h"
 
 #include "Config.h"
 #include "DemoHistory.h"
+#include "OutputFile.h"
 #include "Reports.h"
 #include "SqliteHistoryStore.h"
 #include "TimeFormat.h"
@@ -15,7 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
+#include <QLockFile>
 
 #include <cstdio>
 #include <unistd.h>
@@ -53,8 +55,17 @@ int runDemo(const QStringList &arguments)
                                    "real history)"));
     const QString path = parser.value(DbOption);
 
+    // One demo at a time per history: a second one waits, then replaces the first's history
+    // (deleting files another demo is writing would leave both's events in one).
+    QLockFile lock(path + QStringLiteral(".lock"));
+    if (!lock.tryLock(0)) {
+        say(QStringLiteral("waiting for another pullwatch demo writing %1").arg(path));
+        if (!lock.lock())
+            return fail(QStringLiteral("%1.lock: cannot lock: another demo holds it").arg(path));
+    }
     if (QFileInfo::exists(path)) {
-        // Replace an earlier demo history, but never a real one.
+        // Replace an earlier demo history, but never a real one (nor another application's
+        // file: open() refuses those).
         {
             Result<std::unique_ptr<SqliteHistoryStore>> old = SqliteHistoryStore::open(path);
             if (!old)
@@ -161,7 +172,8 @@ int runExport(const QStringList &arguments)
         return fail(QStringLiteral("%1: no history here (create one with pullwatch demo or "
                                    "pullwatch probe, or pass --db)")
                         .arg(path));
-    Result<std::unique_ptr<SqliteHistoryStore>> store = SqliteHistoryStore::open(path);
+    Result<std::unique_ptr<SqliteHistoryStore>> store =
+        SqliteHistoryStore::open(path, SqliteHistoryStore::Access::ReadOnly);
     if (!store)
         return fail(store.error());
     const QList<ImageInfo> known = (*store)->images();
@@ -173,23 +185,20 @@ int runExport(const QStringList &arguments)
     request.filter.images = parser.values(image);
     request.filter.groups = parser.values(group);
 
-    std::unique_ptr<QIODevice> device;
-    QSaveFile *file = nullptr;
+    QFile standardOutput;
+    QIODevice *device = &standardOutput;
+    std::unique_ptr<OutputFile> file;
     if (parser.isSet(out)) {
-        auto save = std::make_unique<QSaveFile>(parser.value(out));
-        if (!save->open(QIODevice::WriteOnly))
+        file = std::make_unique<OutputFile>(parser.value(out));
+        if (!file->open())
             return fail(
-                QStringLiteral("%1: cannot write: %2").arg(save->fileName(), save->errorString()));
-        file = save.get();
-        device = std::move(save);
-    } else {
-        auto stdoutFile = std::make_unique<QFile>();
-        if (!stdoutFile->open(stdout, QIODevice::WriteOnly))
-            return fail(QStringLiteral("cannot write to standard output"));
-        device = std::move(stdoutFile);
+                QStringLiteral("%1: cannot write: %2").arg(file->fileName(), file->errorString()));
+        device = file->device();
+    } else if (!standardOutput.open(stdout, QIODevice::WriteOnly)) {
+        return fail(QStringLiteral("cannot write to standard output"));
     }
     const bool tty = stderrIsTerminal();
-    const Result<qint64> rows = writeReport(**store, request, device.get(), [&](qint64 n) {
+    const Result<qint64> rows = writeReport(**store, request, device, [&](qint64 n) {
         if (tty)
             std::fprintf(stderr, "\rexporting: %lld rows", qlonglong(n));
         return true;
@@ -198,7 +207,7 @@ int runExport(const QStringList &arguments)
         std::fputc('\r', stderr);
     if (!rows) {
         if (file)
-            file->cancelWriting();
+            file->cancel();
         return fail(rows.error());
     }
     if (file) {

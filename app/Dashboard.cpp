@@ -10,6 +10,7 @@
 #include "HistoryService.h"
 #include "LiveMonitor.h"
 #include "MainWindow.h"
+#include "OutputFile.h"
 #include "OverviewModel.h"
 #include "OverviewPage.h"
 #include "ReportExportService.h"
@@ -19,6 +20,7 @@
 #include "charts/StackedTimeChart.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QDateTime>
 #include <QTemporaryDir>
 
@@ -109,7 +111,8 @@ int render(const QStringList &arguments)
         return cli::fail(u"render: "_s + (!start ? start.error() : end.error()));
     if (*end <= *start)
         return cli::fail(u"render: --to must be after --from"_s);
-    auto store = SqliteHistoryStore::open(cli::dbPath(parser));
+    auto store =
+        SqliteHistoryStore::open(cli::dbPath(parser), SqliteHistoryStore::Access::ReadOnly);
     if (!store)
         return cli::fail(store.error());
 
@@ -160,8 +163,13 @@ int render(const QStringList &arguments)
     widget->show();
     QApplication::processEvents();
     const QString file = parser.value(out);
-    if (!widget->grab().save(file, "PNG"))
-        return cli::fail(u"render: %1: cannot write the PNG"_s.arg(file));
+    QByteArray png;
+    QBuffer buffer(&png);
+    OutputFile output(file);
+    if (!buffer.open(QIODevice::WriteOnly) || !widget->grab().save(&buffer, "PNG"))
+        return cli::fail(u"render: %1: cannot encode the PNG"_s.arg(file));
+    if (!output.open() || output.device()->write(png) != png.size() || !output.commit())
+        return cli::fail(u"render: %1: cannot write the PNG: %2"_s.arg(file, output.errorString()));
     cli::say(u"wrote %1 (%2)"_s.arg(file, what));
     return cli::Success;
 }

@@ -1,11 +1,11 @@
 #include "ReportExportService.h"
 
+#include "OutputFile.h"
 #include "SqliteHistoryStore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QSaveFile>
 
 #include <vector>
 
@@ -55,22 +55,22 @@ public:
             return JobResult::failed(store.error());
 
         // Every report goes to a temporary file first and is committed only when all are
-        // complete; an uncommitted QSaveFile removes its temporary file when destroyed, so a
+        // complete; an uncommitted OutputFile removes its temporary file when destroyed, so a
         // failure or cancel leaves the directory as it was.
-        std::vector<std::unique_ptr<QSaveFile>> files;
+        std::vector<std::unique_ptr<OutputFile>> files;
         qint64 total = 0;
         QElapsedTimer sinceProgress;
         sinceProgress.start();
         for (const ReportRequest &request : requests) {
             if (isCanceled())
                 return JobResult::canceled();
-            auto file = std::make_unique<QSaveFile>(QDir(directory).filePath(fileName(request)));
-            if (!file->open(QIODevice::WriteOnly))
+            auto file = std::make_unique<OutputFile>(QDir(directory).filePath(fileName(request)));
+            if (!file->open())
                 return JobResult::failed(cannotWrite(*file, file->errorString()));
             const QString name = QFileInfo(file->fileName()).fileName();
             const int done = int(files.size());
             report(total, name, done, int(requests.size()));
-            const Result<qint64> rows = writeReport(**store, request, file.get(), [&](qint64 n) {
+            const Result<qint64> rows = writeReport(**store, request, file->device(), [&](qint64 n) {
                 if (sinceProgress.elapsed() >= ProgressIntervalMs) {
                     report(total + n, name, done, int(requests.size()));
                     sinceProgress.restart();
@@ -99,8 +99,8 @@ public:
     static JobResult saveFile(const QString &path, const QByteArray &bytes,
                               const IsCanceled &isCanceled)
     {
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size())
+        OutputFile file(path);
+        if (!file.open() || file.device()->write(bytes) != bytes.size())
             return JobResult::failed(cannotWrite(file, file.errorString()));
         if (isCanceled())
             return JobResult::canceled();
@@ -114,7 +114,7 @@ public:
 private:
     Result<SqliteHistoryStore *> store() { return m_history.store(); }
 
-    static QString cannotWrite(const QSaveFile &file, const QString &why)
+    static QString cannotWrite(const OutputFile &file, const QString &why)
     {
         return tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(file.fileName()), why);
     }

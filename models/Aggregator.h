@@ -119,4 +119,17 @@ private:
 
 qint64 floorTo(qint64 ts, qint64 step);
 
+// Time charts never get more buckets than this, whatever range is asked.
+inline constexpr qint64 MaxChartBuckets = 2000;
+
+// The range and bucket width a time chart is computed with. A range that would need more than
+// MaxChartBuckets buckets (an absurd --from) is first cut to the history's events (nothing lies
+// outside them), then the width grows in whole multiples until the count fits.
+struct ChartBuckets
+{
+    TimeRange range;
+    qint64 bucketMs = 0;
+};
+ChartBuckets boundChartBuckets(const HistoryStore &store, const TimeRange &range, qint64 bucketMs);
+
 } // namespace pw

@@ -1,5 +1,7 @@
 #include "DashboardState.h"
 
+#include "Aggregator.h"
+
 #include <QCoreApplication>
 
 namespace pw {
@@ -71,7 +73,8 @@ qint64 DashboardState::bucketMs(qint64 nowMs) const
         return 15 * MinuteMs;
     if (length <= 31 * DayMs)
         return HourMs;
-    return DayMs;
+    // Whole days, as many per bucket as keep a range of years within MaxChartBuckets.
+    return DayMs * std::max<qint64>(1, (length / DayMs + MaxChartBuckets - 1) / MaxChartBuckets);
 }
 
 qint64 DashboardState::bucketMs(qint64 nowMs, int maxBuckets) const
@@ -83,7 +86,8 @@ qint64 DashboardState::bucketMs(qint64 nowMs, int maxBuckets) const
         if (step >= finest && length <= step * std::max(1, maxBuckets))
             return step;
     }
-    return 7 * DayMs;
+    const qint64 weeks = length / (7 * DayMs) / std::max(1, maxBuckets) + 1;
+    return std::max(finest, 7 * DayMs * weeks);
 }
 
 void DashboardState::setPreset(Preset preset)

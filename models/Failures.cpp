@@ -19,7 +19,7 @@ QList<FailureCount> sorted(const QMap<QString, qint64> &counts, qint64 total)
 } // namespace
 
 Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFilter &filter,
-                                       const TimeRange &range, qint64 bucketMs)
+                                       const TimeRange &range, qint64 askedBucketMs)
 {
     const Aggregator aggregator(store);
     auto rows = aggregator.breakdown(filter, range);
@@ -46,12 +46,14 @@ Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFil
         summary.byImage = sorted(images, summary.failures);
     }
 
-    auto buckets = aggregator.overTime({filter, range, bucketMs, false}); // counts only
+    // Over time, in at most MaxChartBuckets buckets of the events' part of an absurd range.
+    const auto [chartRange, bucketMs] = boundChartBuckets(store, range, askedBucketMs);
+    auto buckets = aggregator.overTime({filter, chartRange, bucketMs, false}); // counts only
     if (!buckets)
         return Error{buckets.error()};
     // Every bucket of the range, empty ones included, so the time axis is honest.
-    const qint64 first = floorTo(range.from, bucketMs);
-    for (qint64 start = first; start < range.to; start += bucketMs) {
+    const qint64 first = floorTo(chartRange.from, bucketMs);
+    for (qint64 start = first; start < chartRange.to; start += bucketMs) {
         BucketStats empty;
         empty.bucketStart = start;
         empty.bucketEnd = start + bucketMs;

@@ -140,6 +140,15 @@ struct StoredEvent
     PullEvent event;
 };
 
+// A compare-and-set of one metadata key, made with the events it guards: how a file's or a
+// job's events are stored exactly once when two ingests of it run at once.
+struct MetadataClaim
+{
+    QString key;
+    QString expected; // what the key must still hold ("" when absent)
+    QString value;    // what it holds after the events are stored
+};
+
 // The pull history. SQLite today (SqliteHistoryStore); PostgreSQL can implement the same
 // interface later without touching callers. Implementations are used from one thread at a time.
 class HistoryStore
@@ -149,6 +158,11 @@ public:
 
     // Stores events in one transaction: all or nothing. Rollups and incidents follow.
     virtual Status append(std::span<const PullEvent> events) = 0;
+    // Stores events (maybe none) and moves claim.key from claim.expected to claim.value in one
+    // transaction. False, storing nothing, when the key no longer holds claim.expected: another
+    // writer got there first.
+    virtual Result<bool> appendClaiming(std::span<const PullEvent> events,
+                                        const MetadataClaim &claim) = 0;
     // Records the group and label an image belongs to (from the config or the demo).
     virtual Status setImageInfo(const QString &image, const QString &group,
                                 const QString &label) = 0;

@@ -20,14 +20,23 @@ namespace pw {
 class SqliteHistoryStore final : public HistoryStore
 {
 public:
-    // Opens (creating and migrating as needed) the history file.
-    static Result<std::unique_ptr<SqliteHistoryStore>> open(const QString &path);
+    enum class Access
+    {
+        ReadWrite, // creates and migrates as needed
+        ReadOnly,  // for commands that only read: the file must be a current history
+    };
+    // Opens the history file. A file that is not a pullwatch history (another application's
+    // SQLite database, a device, a FIFO) is refused and left untouched.
+    static Result<std::unique_ptr<SqliteHistoryStore>> open(const QString &path,
+                                                            Access access = Access::ReadWrite);
     // $XDG_DATA_HOME/pullwatch/history.db
     static QString defaultPath();
 
     ~SqliteHistoryStore() override;
 
     Status append(std::span<const PullEvent> events) override;
+    Result<bool> appendClaiming(std::span<const PullEvent> events,
+                                const MetadataClaim &claim) override;
     Status setImageInfo(const QString &image, const QString &group, const QString &label) override;
     QList<ImageInfo> images() const override;
     qint64 eventCount() const override;
@@ -60,7 +69,11 @@ private:
 
     SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path);
 
-    Status migrate();
+    // Refuses a file that is neither pullwatch's nor empty (readOnly: nor empty).
+    Status checkIdentity(bool readOnly) const;
+    Status setJournalMode() const;
+    // Brings the schema to SqliteSchema::Version; the version it found.
+    Result<int> migrate();
     Status prepare();
     Status exec(const char *sql) const;
     Error sqlError(const QString &what) const;
@@ -73,6 +86,7 @@ private:
     // so committing never waits for the WAL to be copied into the database file.
     static int walCommitted(void *store, sqlite3 *db, const char *name, int pages);
 
+    Result<bool> write(std::span<const PullEvent> events, const MetadataClaim *claim);
     qint64 nextFreeId(qint64 candidate);
     Status insertEvents(std::span<const PullEvent> sorted);
     Status insertRows(std::span<const Row> rows);

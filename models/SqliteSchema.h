@@ -9,6 +9,9 @@ namespace pw::SqliteSchema {
 // The version a store opened by this build migrates to (PRAGMA user_version).
 inline constexpr int Version = 4;
 
+// PRAGMA application_id of a pullwatch history ("PuLW"), set when it is created or migrated.
+inline constexpr qint64 ApplicationId = 0x50754c57;
+
 // SQL that takes a history from version - 1 to version (1 = from an empty file).
 // Derived data (rollups, incidents) is rebuilt from raw events after a migration that adds it.
 const char *migration(int version);

@@ -5,11 +5,13 @@
 namespace pw {
 
 Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilter &filter,
-                                     const TimeRange &range, qint64 bucketMs)
+                                     const TimeRange &askedRange, qint64 bucketMs)
 {
+    const ChartBuckets chart = boundChartBuckets(store, askedRange, bucketMs);
+    const TimeRange range = chart.range;
     TimelineData data;
     data.range = range;
-    data.bucketMs = std::max<qint64>(bucketMs, 1);
+    data.bucketMs = chart.bucketMs;
     data.firstBucket = floorTo(range.from, data.bucketMs);
     data.bucketCount = range.isEmpty()
                            ? 0

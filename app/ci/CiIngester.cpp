@@ -76,50 +76,69 @@ QString HistoryLedger::value(const QString &key) const
     return m_store->metadata(ledgerKey(key));
 }
 
-Status HistoryLedger::mark(const QString &key, const QString &value) const
-{
-    return m_store->setMetadata(ledgerKey(key), value);
-}
-
 CiIngester::CiIngester(HistoryStore *store, const LogClassifier &classifier)
     : m_store(store), m_classifier(classifier), m_ledger(store)
 {}
 
-Status CiIngester::store(const QList<CiPull> &pulls, IngestTotals &totals)
+Result<bool> CiIngester::store(const QList<CiPull> &pulls, const MetadataClaim &claim,
+                               IngestTotals &totals)
 {
     QList<PullEvent> events;
     events.reserve(pulls.size());
+    IngestTotals stored;
     for (const CiPull &pull : pulls) {
         // Every event in the history belongs to an image; a pull whose log never names it
-        // (`classify` shows it with image null) is counted, not stored.
-        if (pull.event.image.isEmpty()) {
-            ++totals.withoutImage;
+        // (`classify` shows it with image null), or names it in a form that does not parse
+        // (`private_gitlab_server.com:5005/…`, a name cut short by "…"), is counted, not stored.
+        if (pull.event.image.isEmpty() || pull.event.registry.isEmpty()) {
+            ++stored.withoutImage;
             continue;
         }
         events.append(pull.event);
-        ++(pull.event.ok ? totals.ok : totals.failed);
+        ++(pull.event.ok ? stored.ok : stored.failed);
     }
-    totals.events += events.size();
-    return events.isEmpty() ? Status() : m_store->append(events);
+    stored.events = events.size();
+    // The ledger entry goes in with the events: of two ingests of one log at once, one stores
+    // it and the other finds it claimed.
+    Result<bool> claimed = m_store->appendClaiming(events, claim);
+    if (claimed && *claimed) { // the totals say what was committed, nothing else
+        totals.events += stored.events;
+        totals.withoutImage += stored.withoutImage;
+        totals.ok += stored.ok;
+        totals.failed += stored.failed;
+    }
+    return claimed;
 }
 
 Status CiIngester::ingestJob(const CiJobLog &job, IngestTotals &totals)
 {
-    ++totals.jobs;
+    QList<CiPull> pulls;
+    IngestTotals read;
+    ++read.jobs;
     if (job.logMissing) {
-        ++totals.missingLogs;
+        ++read.missingLogs;
     } else {
         PullExtractor extractor(job.context, job.finishedAtMs);
         const LogScanStats stats =
             LogScan(m_classifier).scanBytes(job.log, [&](const LogLineMatch &line) {
                 extractor.add(line);
             });
-        totals.bytes += stats.bytes;
-        totals.lines += stats.lines;
-        if (Status stored = store(extractor.finish(), totals); !stored)
-            return stored;
+        read.bytes += stats.bytes;
+        read.lines += stats.lines;
+        pulls = extractor.finish();
     }
-    return m_ledger.mark(job.key, QString::number(QDateTime::currentMSecsSinceEpoch()));
+    const MetadataClaim claim{ledgerKey(job.key), {},
+                              QString::number(QDateTime::currentMSecsSinceEpoch())};
+    Result<bool> claimed = store(pulls, claim, totals);
+    if (!claimed)
+        return Error{claimed.error()};
+    if (!*claimed) // another ingest stored this job meanwhile
+        return {};
+    totals.jobs += read.jobs;
+    totals.missingLogs += read.missingLogs;
+    totals.bytes += read.bytes;
+    totals.lines += read.lines;
+    return {};
 }
 
 Status CiIngester::ingestPath(const QString &path, IngestTotals &totals,
@@ -142,6 +161,23 @@ Status CiIngester::ingestFile(const QString &path, IngestTotals &totals,
                               const LogScan::ProgressHandler &progress,
                               const std::atomic_bool *cancel)
 {
+    // Another ingest of the same file may store a round between our reading and our writing;
+    // then we read again from what it stored.
+    constexpr int MaxRounds = 8;
+    for (int round = 0; round < MaxRounds; ++round) {
+        Result<bool> done = ingestFileOnce(path, totals, progress, cancel);
+        if (!done)
+            return Error{done.error()};
+        if (*done)
+            return {};
+    }
+    return Error{path + u": changed by other ingests on every attempt; try again"_s};
+}
+
+Result<bool> CiIngester::ingestFileOnce(const QString &path, IngestTotals &totals,
+                                        const LogScan::ProgressHandler &progress,
+                                        const std::atomic_bool *cancel)
+{
     const QFileInfo info(path);
     const QString absolute = info.absoluteFilePath();
     const QString key = u"files:"_s + absolute;
@@ -149,10 +185,11 @@ Status CiIngester::ingestFile(const QString &path, IngestTotals &totals,
     now.size = info.size();
     now.modifiedMs = info.lastModified().toMSecsSinceEpoch();
     now.head = headHash(absolute, HeadBytes);
-    const FileState before = FileState::parse(m_ledger.value(key));
+    const QString recorded = m_ledger.value(key);
+    const FileState before = FileState::parse(recorded);
     if (before.size == now.size && before.modifiedMs == now.modifiedMs && before.head == now.head) {
         ++totals.skipped;
-        return {};
+        return true;
     }
     // The same beginning and more bytes: the file grew, its first lines are in the history.
     const bool grew = before.size >= 0 && now.size > before.size &&
@@ -173,13 +210,15 @@ Status CiIngester::ingestFile(const QString &path, IngestTotals &totals,
         return Error{stats.error()};
     QList<CiPull> pulls = extractor.finish();
     pulls.removeIf([known](const CiPull &pull) { return pull.event.ciLine <= known; });
-    ++totals.files;
-    totals.bytes += stats->bytes;
-    totals.lines += stats->lines - known;
-    if (Status stored = store(pulls, totals); !stored)
-        return stored;
     now.lines = stats->lines;
-    return m_ledger.mark(key, now.toString());
+    Result<bool> claimed = store(pulls, MetadataClaim{ledgerKey(key), recorded, now.toString()},
+                                 totals);
+    if (claimed && *claimed) {
+        ++totals.files;
+        totals.bytes += stats->bytes;
+        totals.lines += stats->lines - known;
+    }
+    return claimed;
 }
 
 } // namespace pw

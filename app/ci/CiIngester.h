@@ -21,7 +21,6 @@ public:
     explicit HistoryLedger(HistoryStore *store);
     bool contains(const QString &key) const override;
     QString value(const QString &key) const;
-    Status mark(const QString &key, const QString &value) const;
 
 private:
     HistoryStore *m_store;
@@ -42,7 +41,7 @@ struct IngestTotals
 };
 
 // Classifies CI logs and stores the pulls found. A job's or file's events go into the history in
-// one transaction, and the ledger is marked after it.
+// one transaction with its ledger entry, so concurrent ingests store each pull exactly once.
 class CiIngester
 {
 public:
@@ -62,7 +61,13 @@ public:
 private:
     Status ingestFile(const QString &path, IngestTotals &totals,
                       const LogScan::ProgressHandler &progress, const std::atomic_bool *cancel);
-    Status store(const QList<CiPull> &pulls, IngestTotals &totals);
+    // False when another ingest stored the file first (read it again).
+    Result<bool> ingestFileOnce(const QString &path, IngestTotals &totals,
+                                const LogScan::ProgressHandler &progress,
+                                const std::atomic_bool *cancel);
+    // Stores the pulls with the ledger's claim; the totals count only what was committed.
+    Result<bool> store(const QList<CiPull> &pulls, const MetadataClaim &claim,
+                       IngestTotals &totals);
 
     HistoryStore *m_store;
     const LogClassifier &m_classifier;

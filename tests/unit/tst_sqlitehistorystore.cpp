@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QTest>
 
@@ -252,6 +253,12 @@ quint64 fnv1a(const QByteArray &bytes)
 }
 
 // Raw SQLite access for fixtures written the way an older pullwatch wrote them.
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 class RawDb
 {
 public:
@@ -1280,6 +1287,100 @@ private slots:
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
         QVERIFY2(file.readAll() == bytes, "the file was modified");
+    }
+
+    void foreignDatabaseIsUntouched_data()
+    {
+        QTest::addColumn<QByteArray>("sql");
+        QTest::newRow("another application's tables")
+            << QByteArray("CREATE TABLE notes(id INTEGER PRIMARY KEY, text TEXT);"
+                          "INSERT INTO notes(text) VALUES('keep me');");
+        QTest::newRow("another application's id") << QByteArray("PRAGMA application_id=1234;");
+        QTest::newRow("a table named like ours")
+            << QByteArray("CREATE TABLE event(x); INSERT INTO event VALUES(1);");
+    }
+
+    void foreignDatabaseIsUntouched()
+    {
+        QFETCH(QByteArray, sql);
+        TestDir dir;
+        const QString path = dir.path(u"other.db"_s);
+        {
+            RawDb raw(path);
+            QVERIFY(raw.exec(sql));
+        }
+        const QByteArray before = readFile(path);
+        for (const auto access :
+             {SqliteHistoryStore::Access::ReadWrite, SqliteHistoryStore::Access::ReadOnly}) {
+            auto result = SqliteHistoryStore::open(path, access);
+            QVERIFY(!result.ok());
+            QVERIFY2(result.error().contains(u"not a pullwatch history"_s),
+                     qPrintable(result.error()));
+        }
+        QCOMPARE(readFile(path), before);
+        QVERIFY(!QFileInfo::exists(path + u"-wal"_s));
+    }
+
+    void newHistoryIsMarkedAsOurs()
+    {
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        QVERIFY(openStore(path));
+        RawDb raw(path);
+        QCOMPARE(raw.scalar("PRAGMA application_id"), SqliteSchema::ApplicationId);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), SqliteSchema::Version);
+    }
+
+    void readOnlyAccess()
+    {
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            QVERIFY(store->append(QList<PullEvent>{makeEvent(T0, ImageA)}).ok());
+        }
+        const QByteArray before = readFile(path);
+        {
+            auto reader = SqliteHistoryStore::open(path, SqliteHistoryStore::Access::ReadOnly);
+            QVERIFY2(reader.ok(), qPrintable(reader.ok() ? QString() : reader.error()));
+            QCOMPARE((*reader)->eventCount(), qint64(1));
+            QVERIFY(!(*reader)->append(QList<PullEvent>{makeEvent(T0 + 1, ImageA)}).ok());
+        }
+        QCOMPARE(readFile(path), before);
+        auto missing =
+            SqliteHistoryStore::open(dir.path(u"none.db"_s), SqliteHistoryStore::Access::ReadOnly);
+        QVERIFY(!missing.ok());
+        QVERIFY(!QFileInfo::exists(dir.path(u"none.db"_s)));
+        QFile(dir.path(u"empty.db"_s)).open(QIODevice::WriteOnly);
+        auto empty =
+            SqliteHistoryStore::open(dir.path(u"empty.db"_s), SqliteHistoryStore::Access::ReadOnly);
+        QVERIFY(!empty.ok());
+        QCOMPARE(QFileInfo(dir.path(u"empty.db"_s)).size(), qint64(0));
+    }
+
+    void appendClaimingStoresOnce()
+    {
+        // Two writers with the same claim: the first stores, the second stores nothing.
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        auto first = openStore(path);
+        auto second = openStore(path);
+        QVERIFY(first && second);
+        const QList<PullEvent> events{makeEvent(T0, ImageA), makeEvent(T0 + 1, ImageB)};
+        const MetadataClaim claim{u"ci.ingested files:/x"_s, {}, u"10 1 2 abc"_s};
+        const Result<bool> won = first->appendClaiming(events, claim);
+        QVERIFY(won.ok() && *won);
+        const Result<bool> lost = second->appendClaiming(events, claim);
+        QVERIFY(lost.ok() && !*lost);
+        QCOMPARE(second->eventCount(), qint64(2));
+        QCOMPARE(second->metadata(claim.key), claim.value);
+        // Moving on from what is there now works, and a claim with no events still marks.
+        const Result<bool> next =
+            second->appendClaiming({}, MetadataClaim{claim.key, claim.value, u"20 2 4 abc"_s});
+        QVERIFY(next.ok() && *next);
+        QCOMPARE(first->metadata(claim.key), u"20 2 4 abc"_s);
+        QCOMPARE(first->eventCount(), qint64(2));
     }
 
     void twoWritersOnOneFile()
