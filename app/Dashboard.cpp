@@ -119,7 +119,7 @@ int render(const QStringList &arguments)
     EventFilter filter;
     filter.groups = parser.values(group);
     DashboardState state; // the dashboard's range and bucket sizes for --from/--to
-    state.setCustomRange({*start, *end});
+    state.setCustomRange(clampToHistory(**store, {*start, *end}));
     const TimeRange range = state.range(now);
     std::unique_ptr<QWidget> widget;
     QString what;

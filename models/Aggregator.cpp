@@ -14,27 +14,29 @@ qint64 floorTo(qint64 ts, qint64 step)
     return r < 0 ? ts - r - step : ts - r;
 }
 
+TimeRange clampToHistory(const HistoryStore &store, const TimeRange &range, qint64 alignMs)
+{
+    constexpr qint64 DayMs = 86'400'000;
+    // In long double: the length of an absurd range overflows qint64.
+    if (static_cast<long double>(range.to) - range.from <= MaxChartBuckets * DayMs)
+        return range;
+    const TimeRange span = store.span();
+    if (span.isEmpty())
+        return {range.from, range.from}; // no events: nothing to draw
+    TimeRange clamped{std::max(range.from, floorTo(span.from, alignMs)),
+                      std::min(range.to, span.to)};
+    clamped.to = std::max(clamped.to, clamped.from);
+    return clamped;
+}
+
 ChartBuckets boundChartBuckets(const HistoryStore &store, const TimeRange &range, qint64 bucketMs)
 {
-    ChartBuckets chart{range, std::max<qint64>(bucketMs, 1)};
-    // In long double: the length of an absurd range overflows qint64.
-    const auto count = [&chart] {
-        return (static_cast<long double>(chart.range.to) - floorTo(chart.range.from, chart.bucketMs)) /
-               chart.bucketMs;
-    };
-    if (count() <= MaxChartBuckets)
-        return chart;
-    if (const TimeRange span = store.span(); !span.isEmpty()) {
-        chart.range.from = std::max(chart.range.from, floorTo(span.from, chart.bucketMs));
-        chart.range.to = std::max(chart.range.from, std::min(chart.range.to, span.to));
-    } else {
-        chart.range.to = chart.range.from; // no events: nothing to draw
-    }
-    if (count() > MaxChartBuckets) {
-        const qint64 length = chart.range.to - floorTo(chart.range.from, chart.bucketMs);
-        const qint64 factor = (length / chart.bucketMs + MaxChartBuckets - 1) / MaxChartBuckets;
-        chart.bucketMs *= std::max<qint64>(factor, 1);
-    }
+    ChartBuckets chart{clampToHistory(store, range, std::max<qint64>(bucketMs, 1)),
+                       std::max<qint64>(bucketMs, 1)};
+    const qint64 length = chart.range.to - floorTo(chart.range.from, chart.bucketMs);
+    const qint64 count = (length + chart.bucketMs - 1) / chart.bucketMs;
+    if (count > MaxChartBuckets)
+        chart.bucketMs *= (count + MaxChartBuckets - 1) / MaxChartBuckets;
     return chart;
 }
 

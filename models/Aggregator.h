@@ -122,9 +122,13 @@ qint64 floorTo(qint64 ts, qint64 step);
 // Time charts never get more buckets than this, whatever range is asked.
 inline constexpr qint64 MaxChartBuckets = 2000;
 
-// The range and bucket width a time chart is computed with. A range that would need more than
-// MaxChartBuckets buckets (an absurd --from) is first cut to the history's events (nothing lies
-// outside them), then the width grows in whole multiples until the count fits.
+// A range longer than any chart needs (an absurd --from such as year 0) cut to the history's
+// events, aligned to `alignMs`: nothing lies outside them. Ranges of up to MaxChartBuckets days
+// stay as they are, so an ordinary range keeps its empty buckets.
+TimeRange clampToHistory(const HistoryStore &store, const TimeRange &range, qint64 alignMs = 1);
+
+// The range and bucket width a time chart is computed with: clampToHistory, then the width grown
+// in whole multiples until the range holds at most MaxChartBuckets buckets.
 struct ChartBuckets
 {
     TimeRange range;
