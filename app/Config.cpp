@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QStringList>
 #include <QUrl>
@@ -32,6 +33,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr qint64 MaxFileBytes = 1 << 20;
+constexpr qint64 MinIntervalMs = 10 * 1000;
 
 QString fromStd(std::string_view text)
 {
@@ -256,6 +258,17 @@ private:
                zero ? u"must be longer than zero"_s : u"must be a duration like \"5m\""_s);
         return fallback;
     }
+    // How often to probe or poll: never more often than MinIntervalMs, which would hammer the
+    // registry or the CI API.
+    qint64 interval(const Node &object, qint64 fallback)
+    {
+        const qint64 ms = duration(object, "interval", fallback);
+        if (!failed() && ms < MinIntervalMs)
+            reject(object, "interval",
+                   u"must be at least %1 s (more often hammers the registry or CI server)"_s.arg(
+                       MinIntervalMs / 1000));
+        return ms;
+    }
     // The place of "key" in an earlier element of the same list, for "first listed at …".
     QString earlier(const Node &element, qsizetype index, const char *key) const
     {
@@ -332,7 +345,7 @@ private:
         }
         image.group = string(n, "group");
         image.label = string(n, "label");
-        image.intervalMs = duration(n, "interval", image.intervalMs);
+        image.intervalMs = interval(n, image.intervalMs);
         image.deep = boolean(n, "deep");
         image.platform = string(n, "platform", Optional, image.platform);
         if (!failed() && !isPlatform(image.platform))
@@ -387,7 +400,7 @@ private:
             ci.tokenEnv =
                 envName(n, "token_env", Optional, github ? u"GITHUB_TOKEN"_s : u"GITLAB_TOKEN"_s);
         }
-        ci.intervalMs = duration(n, "interval", ci.intervalMs);
+        ci.intervalMs = interval(n, ci.intervalMs);
         config.ci.append(ci);
     }
 
@@ -410,6 +423,22 @@ private:
             reject(n, "category", u"must be one of "_s + ids.join(u", "_s));
         }
         rule.pattern = string(n, "pattern", NonEmpty);
+        if (!failed()) {
+            // Checked here, where the position is known, not first by `classify`.
+            const QRegularExpression regex(rule.pattern);
+            if (!regex.isValid())
+                reject(n, "pattern",
+                       u"is not a valid regular expression: %1 at offset %2"_s.arg(
+                           regex.errorString())
+                           .arg(regex.patternErrorOffset()));
+            for (const QString &group : regex.namedCaptureGroups()) {
+                if (!failed() && !group.isEmpty() && group != u"image" && group != u"host" &&
+                    group != u"status")
+                    reject(n, "pattern",
+                           u"has an unknown capture group \"%1\" (use image, host or status)"_s.arg(
+                               group));
+            }
+        }
         config.rules.append(rule);
     }
 
@@ -437,8 +466,13 @@ Result<Config> Config::parse(const QByteArray &data, const QString &fileName)
 Result<Config> Config::load(const QString &path)
 {
     QFile file(path);
-    if (QFileInfo(path).isDir())
+    const QFileInfo info(path);
+    if (info.isDir())
         return Error{path + u": cannot read: is a directory"_s};
+    // Opening a FIFO waits for a writer, reading a device may never end: only regular files
+    // (and the built-in resources) are configs.
+    if (info.exists() && !info.isFile())
+        return Error{path + u": cannot read: not a regular file"_s};
     if (!file.open(QIODevice::ReadOnly))
         return Error{path + u": cannot read: "_s + file.errorString()};
     // A size cap keeps a mistaken --config /dev/zero from eating memory.

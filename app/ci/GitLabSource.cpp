@@ -56,6 +56,10 @@ Status GitLabSource::checkConfig() const
     if (!m_base.isValid() || (m_base.scheme() != u"https" && m_base.scheme() != u"http"))
         return Error{u"gitlab %1: API URL \"%2\" is not an http(s) URL"_s.arg(m_config.project,
                                                                               m_config.apiUrl)};
+    // A line break would end the credential header and start another one.
+    if (m_token.contains('\r') || m_token.contains('\n') || m_token.contains('\0'))
+        return Error{u"%1 %2: $%3 contains a line break or NUL"_s.arg(
+            u"gitlab"_s, m_config.project, m_tokenEnv)};
     return {};
 }
 

@@ -10,7 +10,9 @@
 - a log whose image names do not parse (a host with '_', a name cut short by an ellipsis) among
   good pulls: `ingest` exits 0 and stores every good one;
 - `export --out` to a FIFO and (as root) to a character device: written in place, still a FIFO
-  and a device afterwards.
+  and a device afterwards;
+- a FIFO as --config, an interval of 1 ms, a user rule with an invalid pattern, a CI token with a
+  line break: one line naming the file (line:column), exit 2.
 
 usage: check_hostile.py PULLWATCH WORKDIR
 """
@@ -202,6 +204,28 @@ def check_devices(exe, env, work):
         os.remove(device)
 
 
+def check_configs(exe, env, work):
+    fifo = os.path.join(work, "config.fifo")
+    os.mkfifo(fifo)
+    r = Run(exe, env, ["export", "--report", "events", "--config", fifo], timeout=20)
+    check(one_clear_line(r) and "not a regular file" in r.err and r.elapsed < 10,
+          f"a FIFO as --config: refused at once: {r}")
+    for name, text, want in (
+            ("interval", '{"images": [{"ref": "busybox", "interval": "1ms"}]}',
+             ':1:44: "interval" must be at least 10 s'),
+            ("rule", '{"rules": [\n {"id": "r", "category": "dns", "pattern": "lookup ("}]}',
+             ':2:44: "pattern" is not a valid regular expression')):
+        path = os.path.join(work, f"{name}.json")
+        with open(path, "w") as f:
+            f.write(text)
+        r = Run(exe, env, ["export", "--report", "events", "--config", path])
+        check(one_clear_line(r) and path + want in r.err, f"config with a bad {name}: {r}")
+    r = Run(exe, dict(env, GITHUB_TOKEN="ghp_x\r\nX-Injected: 1"),
+            ["ingest", "--github", "octo/repo", "--api-url", "http://127.0.0.1:9",
+             "--db", os.path.join(work, "gh.db")])
+    check(one_clear_line(r) and "line break" in r.err, f"a token with CR/LF: refused: {r}")
+
+
 def main():
     exe, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
@@ -215,6 +239,7 @@ def main():
     check_foreign_files(exe, env, work)
     check_odd_names(exe, env, work)
     check_devices(exe, env, work)
+    check_configs(exe, env, work)
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1

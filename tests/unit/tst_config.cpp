@@ -177,12 +177,14 @@ void TestConfig::durations()
 {
     QFETCH(QString, text);
     QFETCH(qint64, ms);
-    const QByteArray json = R"({"images": [{"ref": "busybox", "interval": ")" + text.toUtf8() +
+    // Intervals below 10 s are refused (intervalBelowMinimum): those rows check the rest.
+    const QByteArray interval = ms >= 10'000 ? text.toUtf8() : QByteArray("10s");
+    const QByteArray json = R"({"images": [{"ref": "busybox", "interval": ")" + interval +
                             R"(", "timeout": ")" + text.toUtf8() + R"("}], "retention": ")" +
                             text.toUtf8() + R"("})";
     const pw::Result<pw::Config> config = pw::Config::parse(json, u"c.json"_s);
     QVERIFY2(config.ok(), qPrintable(config ? QString() : config.error()));
-    QCOMPARE(config->images[0].intervalMs, ms);
+    QCOMPARE(config->images[0].intervalMs, ms >= 10'000 ? ms : 10'000);
     QCOMPARE(config->images[0].timeoutMs, ms);
     QCOMPARE(config->retentionMs, ms);
 }
@@ -287,6 +289,21 @@ void TestConfig::broken_data()
         << QByteArray("{\n  \"images\": [\n    {\"ref\": \"a\",\n     \"interval\": \"5 "
                       "minutes\"}\n  ]\n}")
         << u"4:18"_s << u"\"interval\" must be a duration like \"5m\", got \"5 minutes\""_s;
+    QTest::newRow("interval below 10 s")
+        << QByteArray("{\"images\": [{\"ref\": \"a\", \"interval\": \"1ms\"}]}") << u"1:38"_s
+        << u"\"interval\" must be at least 10 s"_s;
+    QTest::newRow("ci interval below 10 s")
+        << QByteArray("{\"ci\": [{\"provider\": \"files\", \"path\": \"/x\", \"interval\": "
+                      "\"5s\"}]}")
+        << u"1:57"_s << u"\"interval\" must be at least 10 s"_s;
+    QTest::newRow("invalid rule pattern")
+        << QByteArray("{\"rules\": [\n  {\"id\": \"r\", \"category\": \"dns\",\n   \"pattern\": "
+                      "\"lookup (\"}]}")
+        << u"3:15"_s << u"\"pattern\" is not a valid regular expression"_s;
+    QTest::newRow("rule with an unknown capture group")
+        << QByteArray("{\"rules\": [{\"id\": \"r\", \"category\": \"dns\", \"pattern\": "
+                      "\"(?<name>x)\"}]}")
+        << u"1:54"_s << u"unknown capture group \"name\""_s;
     QTest::newRow("zero duration") << QByteArray("{\"retention\": \"0d\"}") << u"1:15"_s
                                    << u"\"retention\" must be longer than zero"_s;
     QTest::newRow("numeric duration") << QByteArray("{\"retention\": 400}") << u"1:15"_s

@@ -342,7 +342,7 @@ void TstLiveMonitor::demoHistoryIsNotProbed()
     const QString image = registry.host() + u"/app/demo:1"_s;
     TestDir dir;
     const QString path = dir.path(u"history.db"_s);
-    LiveMonitor monitor(configFor(uR"({"images": [{"ref": "%1", "interval": "1s"}],
+    LiveMonitor monitor(configFor(uR"({"images": [{"ref": "%1", "interval": "10s"}],
                                        "ci": [{"provider": "files", "path": "%2"}]})"_s.arg(
                             image, dir.path(u"ci"_s))),
                         path, LiveMonitor::Mode::Demo, Isolated().env());
