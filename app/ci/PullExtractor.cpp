@@ -32,7 +32,11 @@ qint64 pullDurationMs(const QString &text)
     if (!m.hasMatch())
         return -1;
     const double value = m.captured(1).toDouble();
-    return static_cast<qint64>(m.captured(2) == u"ms"_s ? value : value * 1000.0);
+    const double ms = m.captured(2) == u"ms"_s ? value : value * 1000.0;
+    // A number past qint64 is no duration, and converting it would be undefined behaviour.
+    if (!(ms < 0x1p63))
+        return -1;
+    return static_cast<qint64>(ms);
 }
 } // namespace
 

@@ -18,6 +18,7 @@ private slots:
     void extract_data();
     void extract();
     void timestampsAndContext();
+    void absurdDurationIsUnknown();
 
 private:
     std::optional<LogClassifier> m_classifier;
@@ -162,6 +163,22 @@ void TestPullExtractor::timestampsAndContext()
     QCOMPARE(pulls[1].event.registry, u"docker.io"_s);
     // The timestamp of the last stamped line holds for the unstamped lines after it.
     QVERIFY(pulls[1].timestampFromLog);
+}
+
+void TestPullExtractor::absurdDurationIsUnknown()
+{
+    // Found by fuzz_log: a duration beyond qint64 milliseconds was converted from double
+    // regardless (undefined behaviour; in practice a huge negative latency).
+    const QByteArray log = "Successfully pulled image \"nginx:1.25\" in 99999999999999999999999s\n"
+                           "Successfully pulled image \"busybox:1.36\" in 9223372036854775808ms\n"
+                           "Successfully pulled image \"alpine:3.20\" in 2500ms\n";
+    PullExtractor extractor;
+    LogScan(*m_classifier).scanBytes(log, [&](const LogLineMatch &line) { extractor.add(line); });
+    const QList<CiPull> pulls = extractor.finish();
+    QCOMPARE(pulls.size(), 3);
+    QCOMPARE(pulls[0].event.latencyMs, -1);
+    QCOMPARE(pulls[1].event.latencyMs, -1);
+    QCOMPARE(pulls[2].event.latencyMs, 2500);
 }
 
 QTEST_GUILESS_MAIN(TestPullExtractor)
