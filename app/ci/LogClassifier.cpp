@@ -8,6 +8,7 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,6 +19,7 @@ namespace pw {
 struct LogClassifier::Database
 {
     RuleSet rules;
+    bool lineLocal = true; // no pattern looks beyond the bytes it matches (see create())
     hs_database_t *database = nullptr;
     hs_scratch_t *prototype = nullptr; // cloned per Scanner
 
@@ -60,6 +62,25 @@ QByteArray prefilterPattern(const QString &pattern)
     }
     return out;
 }
+
+// Whether a prefilter pattern's matches depend only on the bytes they span: no word boundaries,
+// text anchors or look-arounds (^ and $ are gone already). Then whatever matches in a piece of a
+// raw line matched in the raw text around it too.
+bool matchesOnlyItsBytes(QByteArrayView pattern)
+{
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const QByteArrayView rest = pattern.sliced(i);
+        if (rest.startsWith('\\') && rest.size() > 1) {
+            if (QByteArrayView("bBAzZG").contains(rest[1]))
+                return false;
+            ++i;
+        } else if (rest.startsWith("(?=") || rest.startsWith("(?!") || rest.startsWith("(?<=") ||
+                   rest.startsWith("(?<!")) {
+            return false;
+        }
+    }
+    return true;
+}
 } // namespace
 
 Result<LogClassifier> LogClassifier::create(RuleSet rules)
@@ -74,6 +95,7 @@ Result<LogClassifier> LogClassifier::create(RuleSet rules)
     patterns.reserve(list.size());
     for (qsizetype i = 0; i < list.size(); ++i) {
         patterns.push_back(prefilterPattern(list[i].pattern));
+        database->lineLocal = database->lineLocal && matchesOnlyItsBytes(patterns.back());
         expressions.push_back(patterns.back().constData());
         // Multi-line: ^ and $ hold at line boundaries inside a chunk of many lines.
         flags.push_back(HS_FLAG_MULTILINE | (list[i].caseless ? HS_FLAG_CASELESS : 0u));
@@ -146,31 +168,19 @@ LogClassifier::Scanner::~Scanner()
 }
 
 namespace {
-struct CandidateContext
-{
-    const char *text;
-    qsizetype size;
-    qsizetype lastLineEnd = -1;
-    QList<qsizetype> *lineEnds;
-};
+using Hits = std::vector<std::pair<unsigned long long, unsigned>>;
 
-int onCandidate(unsigned, unsigned long long, unsigned long long to, unsigned, void *context)
+int onHit(unsigned id, unsigned long long, unsigned long long to, unsigned, void *context)
 {
-    auto *c = static_cast<CandidateContext *>(context);
-    const auto end = static_cast<qsizetype>(to);
-    if (end <= c->lastLineEnd)
-        return 0; // this line is already a candidate
-    const void *newline = std::memchr(c->text + end, '\n', static_cast<size_t>(c->size - end));
-    c->lastLineEnd = newline ? static_cast<const char *>(newline) - c->text : c->size;
-    c->lineEnds->append(c->lastLineEnd);
+    static_cast<Hits *>(context)->emplace_back(to, id);
     return 0;
 }
 
 int onRule(unsigned id, unsigned long long, unsigned long long, unsigned, void *context)
 {
-    auto *ids = static_cast<QList<unsigned> *>(context);
-    if (!ids->contains(id))
-        ids->append(id);
+    auto *ids = static_cast<std::vector<unsigned> *>(context);
+    if (std::find(ids->cbegin(), ids->cend(), id) == ids->cend())
+        ids->push_back(id);
     return 0;
 }
 
@@ -187,51 +197,112 @@ QString cleanImage(QString image)
 
 void LogClassifier::Scanner::candidates(QByteArrayView text, QList<qsizetype> &lineEnds)
 {
+    CandidateLines lines;
+    candidates(text, lines);
+    for (const CandidateLines::Line &line : lines.lines)
+        lineEnds.append(line.end);
+}
+
+void LogClassifier::Scanner::candidates(QByteArrayView text, CandidateLines &lines)
+{
+    lines.lines.clear();
+    lines.rules.clear();
     if (!m_scratch || text.isEmpty())
         return;
-    CandidateContext context{text.data(), text.size(), -1, &lineEnds};
+    m_hits.clear();
     hs_scan(m_classifier.m_database->database, text.data(), static_cast<unsigned>(text.size()), 0,
-            m_scratch, onCandidate, &context);
+            m_scratch, onHit, &m_hits);
+    // Matches come by ascending end offset, except some of patterns with assertions.
+    const auto byEnd = [](const auto &a, const auto &b) { return a.first < b.first; };
+    if (!std::is_sorted(m_hits.cbegin(), m_hits.cend(), byEnd))
+        std::stable_sort(m_hits.begin(), m_hits.end(), byEnd);
+    qsizetype lineEnd = -1;
+    for (const auto &[to, id] : m_hits) {
+        const auto end = static_cast<qsizetype>(to);
+        if (end > lineEnd) {
+            const void *newline =
+                std::memchr(text.data() + end, '\n', static_cast<size_t>(text.size() - end));
+            lineEnd = newline ? static_cast<const char *>(newline) - text.data() : text.size();
+            lines.lines.push_back({lineEnd, qsizetype(lines.rules.size()), 0});
+        }
+        CandidateLines::Line &line = lines.lines.back();
+        const auto first = lines.rules.cbegin() + line.firstRule;
+        if (std::find(first, lines.rules.cend(), id) == lines.rules.cend()) {
+            lines.rules.push_back(id);
+            ++line.ruleCount;
+        }
+    }
+}
+
+void LogClassifier::Scanner::propose(QStringView line)
+{
+    m_proposed.clear();
+    if (!m_scratch)
+        return;
+    const QByteArray utf8 = line.toUtf8();
+    hs_scan(m_classifier.m_database->database, utf8.constData(), static_cast<unsigned>(utf8.size()),
+            0, m_scratch, onRule, &m_proposed);
+}
+
+void LogClassifier::Scanner::confirm(QStringView line, std::span<const unsigned> proposed)
+{
+    m_confirmed.clear();
+    const QList<Rule> &rules = m_classifier.m_database->rules.rules();
+    for (const unsigned id : proposed) {
+        const Rule &rule = rules[id];
+        QRegularExpressionMatch match = rule.regex.match(line);
+        if (match.hasMatch()) // Vectorscan proposes, the regex decides
+            m_confirmed.push_back({&rule, std::move(match)});
+    }
+    std::stable_sort(m_confirmed.begin(), m_confirmed.end(),
+                     [](const Confirmed &a, const Confirmed &b) {
+                         return a.rule->rank() != b.rule->rank() ? a.rule->rank() < b.rule->rank()
+                                                                 : a.rule < b.rule;
+                     });
+}
+
+std::optional<LineMatch> LogClassifier::Scanner::decide() const
+{
+    if (m_confirmed.empty())
+        return std::nullopt;
+    LineMatch match;
+    match.rule = m_confirmed.front().rule;
+    const QRegularExpressionMatch &m = m_confirmed.front().match;
+    match.image = cleanImage(m.captured(u"image"));
+    match.host = m.captured(u"host");
+    match.status = m.captured(u"status").toInt();
+    match.retry = std::any_of(m_confirmed.cbegin(), m_confirmed.cend(),
+                              [](const Confirmed &c) { return c.rule->kind == RuleKind::Retry; });
+    // A start or ok line of one rule may name the image another matching rule does not.
+    for (size_t i = 1; match.image.isEmpty() && i < m_confirmed.size(); ++i)
+        match.image = cleanImage(m_confirmed[i].match.captured(u"image"));
+    return match;
 }
 
 QList<const Rule *> LogClassifier::Scanner::matching(QStringView line)
 {
+    propose(line);
+    confirm(line, m_proposed);
     QList<const Rule *> found;
-    if (!m_scratch)
-        return found;
-    const QByteArray utf8 = line.toUtf8();
-    QList<unsigned> ids;
-    hs_scan(m_classifier.m_database->database, utf8.constData(), static_cast<unsigned>(utf8.size()),
-            0, m_scratch, onRule, &ids);
-    const QList<Rule> &rules = m_classifier.m_database->rules.rules();
-    for (const unsigned id : ids) {
-        const Rule &rule = rules[id];
-        if (rule.regex.match(line).hasMatch()) // Vectorscan proposes, the regex decides
-            found.append(&rule);
-    }
-    std::stable_sort(found.begin(), found.end(), [&](const Rule *a, const Rule *b) {
-        return a->rank() != b->rank() ? a->rank() < b->rank() : a < b;
-    });
+    for (const Confirmed &confirmed : m_confirmed)
+        found.append(confirmed.rule);
     return found;
 }
 
 std::optional<LineMatch> LogClassifier::Scanner::classify(QStringView line)
 {
-    const QList<const Rule *> found = matching(line);
-    if (found.isEmpty())
-        return std::nullopt;
-    LineMatch match;
-    match.rule = found.first();
-    const QRegularExpressionMatch m = match.rule->regex.match(line);
-    match.image = cleanImage(m.captured(u"image"));
-    match.host = m.captured(u"host");
-    match.status = m.captured(u"status").toInt();
-    match.retry = std::any_of(found.cbegin(), found.cend(),
-                              [](const Rule *rule) { return rule->kind == RuleKind::Retry; });
-    // A start or ok line of one rule may name the image another matching rule does not.
-    for (qsizetype i = 1; match.image.isEmpty() && i < found.size(); ++i)
-        match.image = cleanImage(found[i]->regex.match(line).captured(u"image"));
-    return match;
+    propose(line);
+    confirm(line, m_proposed);
+    return decide();
+}
+
+std::optional<LineMatch> LogClassifier::Scanner::classify(QStringView line,
+                                                          std::span<const unsigned> proposed)
+{
+    if (!m_classifier.m_database->lineLocal)
+        return classify(line);
+    confirm(line, proposed);
+    return decide();
 }
 
 QList<const Rule *> LogClassifier::matchingRules(QStringView line) const

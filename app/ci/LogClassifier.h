@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 
 struct hs_database;
 struct hs_scratch;
@@ -21,6 +23,24 @@ struct LineMatch
     QString host;
     int status = 0;
     bool retry = false; // a retry rule matched too: the line reports a failed try and a retry
+};
+
+// The lines of a text that some rule's pattern matches, with the rules whose patterns match there.
+struct CandidateLines
+{
+    struct Line
+    {
+        qsizetype end = 0; // offset of the line's '\n', or the end of the text
+        qsizetype firstRule = 0;
+        qsizetype ruleCount = 0;
+    };
+    std::vector<Line> lines;     // ascending, each once
+    std::vector<unsigned> rules; // indexes into the rule set; a line's are [firstRule, +ruleCount)
+
+    std::span<const unsigned> rulesOf(const Line &line) const
+    {
+        return std::span(rules).subspan(size_t(line.firstRule), size_t(line.ruleCount));
+    }
 };
 
 // Finds pull evidence in log text with all rules at once. Vectorscan scans raw text for lines any
@@ -48,13 +68,32 @@ public:
         // Appends to lineEnds the offset of the end ('\n' or the end of text) of every line of
         // text that some rule's pattern matches, ascending, each once.
         void candidates(QByteArrayView text, QList<qsizetype> &lineEnds);
+        // The same lines (replacing what `lines` held), each with the rules that matched there.
+        void candidates(QByteArrayView text, CandidateLines &lines);
         // The rules matching one readable line (see logtext::readableText), best rank first.
         QList<const Rule *> matching(QStringView line);
         std::optional<LineMatch> classify(QStringView line);
+        // classify() for a readable line that is a verbatim piece of a raw line candidates()
+        // scanned (only a prefix and the line end cut): only the rules proposed there can match
+        // it, so it is not scanned again. Falls back to classify(line) when the rules' patterns
+        // look outside a line (\b, \A, ...), where that does not hold.
+        std::optional<LineMatch> classify(QStringView line, std::span<const unsigned> proposed);
 
     private:
+        struct Confirmed
+        {
+            const Rule *rule = nullptr;
+            QRegularExpressionMatch match;
+        };
+        void propose(QStringView line); // m_proposed: the rules Vectorscan finds in line
+        void confirm(QStringView line, std::span<const unsigned> proposed); // m_confirmed
+        std::optional<LineMatch> decide() const; // the best of m_confirmed, with its captures
+
         const LogClassifier &m_classifier;
         hs_scratch *m_scratch = nullptr;
+        std::vector<std::pair<unsigned long long, unsigned>> m_hits; // (match end, rule)
+        std::vector<unsigned> m_proposed;
+        std::vector<Confirmed> m_confirmed; // best rank first
     };
 
     // Convenience for single lines (tests, small inputs): a Scanner per call.

@@ -46,8 +46,10 @@ public:
         qsizetype line = start;
         qsizetype end = lineEnd;
         while (line != m_asked) {
-            if (const qint64 ts = logtext::leadingTimestamp(m_data.sliced(line)); ts >= 0)
-                return remember(start, end, ts);
+            if (mayHaveTimestamp(line)) {
+                if (const qint64 ts = logtext::leadingTimestamp(m_data.sliced(line)); ts >= 0)
+                    return remember(start, end, ts);
+            }
             if (line <= limit || line == 0)
                 return remember(start, -1, line == 0 ? Inherit : -1);
             end = line - 1;
@@ -60,6 +62,13 @@ public:
     }
 
 private:
+    // A timestamp starts with a digit, after a byte order mark at most.
+    bool mayHaveTimestamp(qsizetype line) const
+    {
+        const char first = line < m_data.size() ? m_data[line] : '\n';
+        return (first >= '0' && first <= '9') || first == '\xEF';
+    }
+
     // foundEnd: the end of the timestamped line, -1 when none was found.
     qint64 remember(qsizetype asked, qsizetype foundEnd, qint64 ts)
     {
@@ -89,11 +98,6 @@ private:
 };
 } // namespace
 
-struct LogScan::Chunk
-{
-    QByteArray data; // whole lines, the last one without '\n' only at the end of the input
-};
-
 struct LogScan::ChunkResult
 {
     qint64 newlines = 0;
@@ -104,31 +108,37 @@ struct LogScan::ChunkResult
 
 LogScan::LogScan(const LogClassifier &classifier) : m_classifier(classifier) {}
 
-LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
+LogScan::ChunkResult LogScan::classifyChunk(QByteArrayView data) const
 {
     ChunkResult result;
-    const QByteArrayView data(chunk.data);
     LogClassifier::Scanner scanner(m_classifier);
     TimestampLookup timestamps(data);
-    QList<qsizetype> lineEnds;
-    scanner.candidates(data, lineEnds);
-    result.candidates = lineEnds.size();
+    CandidateLines candidates;
+    scanner.candidates(data, candidates);
+    result.candidates = qint64(candidates.lines.size());
 
     qsizetype counted = 0; // newlines before `counted` are in `line`
     qint64 line = 0;
-    for (const qsizetype end : std::as_const(lineEnds)) {
+    for (const CandidateLines::Line &candidate : candidates.lines) {
+        const qsizetype end = candidate.end;
         const qsizetype start = lineStartBefore(data, end);
         line += std::count(data.begin() + counted, data.begin() + start, '\n');
         counted = start;
         // An endless line is read around its start; pull messages are short.
         const QByteArrayView raw = data.sliced(start, std::min(end - start, MaxTextBytes));
-        const QString text = logtext::readableText(raw);
-        if (std::optional<LineMatch> match = scanner.classify(text)) {
+        bool verbatim = false;
+        const QString text = logtext::readableText(raw, &verbatim);
+        // The rules the chunk's scan found on the line are all that can match a verbatim piece
+        // of it: no second scan per line (a cut line's end is not the raw line's end).
+        std::optional<LineMatch> match = verbatim && end - start <= MaxTextBytes
+                                             ? scanner.classify(text, candidates.rulesOf(candidate))
+                                             : scanner.classify(text);
+        if (match) {
             result.matches.append(
                 LogLineMatch{line, timestamps.at(start, end), text, std::move(*match)});
         }
     }
-    result.newlines = std::count(data.begin(), data.end(), '\n');
+    result.newlines = line + std::count(data.begin() + counted, data.end(), '\n');
     if (!data.isEmpty()) {
         const qsizetype lastEnd = data.endsWith('\n') ? data.size() - 1 : data.size();
         result.lastTs = timestamps.at(lineStartBefore(data, lastEnd), lastEnd);
@@ -138,7 +148,7 @@ LogScan::ChunkResult LogScan::classifyChunk(const Chunk &chunk) const
 
 LogScanStats LogScan::scanBytes(QByteArrayView log, const MatchHandler &onMatch) const
 {
-    ChunkResult result = classifyChunk(Chunk{log.toByteArray()});
+    ChunkResult result = classifyChunk(log);
     LogScanStats stats;
     stats.bytes = log.size();
     stats.lines = result.newlines + (!log.isEmpty() && !log.endsWith('\n') ? 1 : 0);
@@ -172,9 +182,16 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
     qint64 baseLine = 0;
     qint64 lastTs = -1;
     bool endsWithNewline = true;
-    std::deque<QFuture<ChunkResult>> inflight;
+    struct InFlight
+    {
+        QFuture<ChunkResult> result;
+        QByteArray data; // what the worker reads
+    };
+    std::deque<InFlight> inflight;
+    std::vector<QByteArray> spare; // drained chunks' buffers, their pages mapped already
     const auto drain = [&] {
-        ChunkResult result = inflight.front().result();
+        ChunkResult result = inflight.front().result.result();
+        spare.push_back(std::move(inflight.front().data));
         inflight.pop_front();
         for (LogLineMatch &match : result.matches) {
             match.line += baseLine + 1;
@@ -192,8 +209,8 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
 
     // Workers read this object and the classifier: never return while one still runs.
     const auto waitForWorkers = qScopeGuard([&inflight] {
-        for (QFuture<ChunkResult> &future : inflight)
-            future.waitForFinished();
+        for (InFlight &chunk : inflight)
+            chunk.result.waitForFinished();
     });
 
     QByteArray buffer;
@@ -225,12 +242,22 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
         }
         if (cut == 0)
             continue;
-        Chunk chunk{buffer.left(cut)};
-        buffer.remove(0, cut);
-        endsWithNewline = chunk.data.endsWith('\n');
-        inflight.push_back(
-            QtConcurrent::run(QThreadPool::globalInstance(),
-                              [this, chunk = std::move(chunk)] { return classifyChunk(chunk); }));
+        // The chunk takes the buffer; the partial line after it starts the next one, in a
+        // drained chunk's buffer when there is one (writing fresh pages costs more than reading).
+        QByteArray next;
+        if (!spare.empty()) {
+            next = std::move(spare.back());
+            spare.pop_back();
+        }
+        next.resize(buffer.size() - cut);
+        std::memcpy(next.data(), buffer.constData() + cut, size_t(buffer.size() - cut));
+        buffer.truncate(cut);
+        QByteArray data = std::exchange(buffer, std::move(next));
+        endsWithNewline = data.endsWith('\n');
+        const QByteArrayView lines(data);
+        inflight.push_back({QtConcurrent::run(QThreadPool::globalInstance(),
+                                              [this, lines] { return classifyChunk(lines); }),
+                            std::move(data)});
         while (static_cast<int>(inflight.size()) >= maxInflight)
             drain();
     }

@@ -51,9 +51,9 @@ public:
     LogScanStats scanBytes(QByteArrayView log, const MatchHandler &onMatch) const;
 
 private:
-    struct Chunk;
     struct ChunkResult;
-    ChunkResult classifyChunk(const Chunk &chunk) const;
+    // data: whole lines, the last one without '\n' only at the end of the input.
+    ChunkResult classifyChunk(QByteArrayView data) const;
 
     const LogClassifier &m_classifier;
 };

@@ -67,33 +67,13 @@ qsizetype gitlabStreamAt(QByteArrayView text)
         return 5;
     return 0;
 }
-} // namespace
 
-qint64 leadingTimestamp(QByteArrayView line)
+// The line from i on without ANSI escape sequences, NUL bytes and the GitLab timestamps that
+// follow carriage returns inside it (the carriage returns stay).
+QByteArray withoutControls(QByteArrayView line, qsizetype i)
 {
-    if (line.startsWith("\xEF\xBB\xBF"))
-        line = line.sliced(3);
-    qint64 ms = -1;
-    return timestampAt(line, &ms) > 0 ? ms : -1;
-}
-
-QString readableText(QByteArrayView line)
-{
-    if (line.startsWith("\xEF\xBB\xBF"))
-        line = line.sliced(3);
-    while (!line.isEmpty() && (line.back() == '\n' || line.back() == '\r'))
-        line.chop(1);
-
     QByteArray out;
-    out.reserve(line.size());
-    qsizetype i = 0;
-    // GitHub's prefix is followed by one space; GitLab's by a stream id.
-    if (const qsizetype ts = timestampAt(line, nullptr); ts > 0) {
-        if (const qsizetype stream = gitlabStreamAt(line.sliced(ts)); stream > 0)
-            i = ts + stream;
-        else if (ts < line.size() && line[ts] == ' ')
-            i = ts + 1;
-    }
+    out.reserve(line.size() - i);
     while (i < line.size()) {
         const char c = line[i];
         if (c == '\x1b') { // ESC [ params final, or ESC + one character
@@ -123,13 +103,48 @@ QString readableText(QByteArrayView line)
         out.append(c);
         ++i;
     }
+    return out;
+}
+} // namespace
+
+qint64 leadingTimestamp(QByteArrayView line)
+{
+    if (line.startsWith("\xEF\xBB\xBF"))
+        line = line.sliced(3);
+    qint64 ms = -1;
+    return timestampAt(line, &ms) > 0 ? ms : -1;
+}
+
+QString readableText(QByteArrayView line, bool *verbatim)
+{
+    if (line.startsWith("\xEF\xBB\xBF"))
+        line = line.sliced(3);
+    while (!line.isEmpty() && (line.back() == '\n' || line.back() == '\r'))
+        line.chop(1);
+
+    qsizetype i = 0;
+    // GitHub's prefix is followed by one space; GitLab's by a stream id.
+    if (const qsizetype ts = timestampAt(line, nullptr); ts > 0) {
+        if (const qsizetype stream = gitlabStreamAt(line.sliced(ts)); stream > 0)
+            i = ts + stream;
+        else if (ts < line.size() && line[ts] == ' ')
+            i = ts + 1;
+    }
+    // Most lines hold nothing to take out: plain ASCII, read as it is.
+    const QByteArrayView rest = line.sliced(i);
+    const bool plain = std::none_of(rest.begin(), rest.end(), [](char c) {
+        return c == '\x1b' || c == '\0' || c == '\r' || static_cast<unsigned char>(c) >= 0x80;
+    });
+    QString text = plain ? QString::fromLatin1(rest) : QString::fromUtf8(withoutControls(line, i));
 
     // GitLab section markers, then carriage-return overwrites.
     static const QRegularExpression section(
         u"section_(?:start|end):\\d+:[A-Za-z0-9_.-]+(?:\\[[^\\]]*\\])?\\r?"_s);
-    QString text = QString::fromUtf8(out);
+    const qsizetype length = text.size();
     if (text.contains(u"section_"_s))
         text.remove(section);
+    if (verbatim)
+        *verbatim = plain && text.size() == length;
     if (text.contains(u'\r')) {
         const QStringList parts = text.split(u'\r');
         text.clear();

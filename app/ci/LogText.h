@@ -13,6 +13,8 @@ qint64 leadingTimestamp(QByteArrayView line);
 // prefixes (GitLab's anywhere in the line), ANSI escape sequences, GitLab section markers,
 // carriage-return overwrites (the last non-empty segment wins), GitHub Actions' `##[error]`-style
 // markers and `::error::` commands, and NUL bytes. Invalid UTF-8 becomes U+FFFD.
-QString readableText(QByteArrayView line);
+// verbatim, when given, tells whether the text is the line's own ASCII bytes with only a prefix
+// (BOM, timestamp, marker) and the line end cut, as the lines of pull output mostly are.
+QString readableText(QByteArrayView line, bool *verbatim = nullptr);
 
 } // namespace pw::logtext
