@@ -4,8 +4,12 @@
 #include "Category.h"
 #include "ci/LogClassifier.h"
 #include "ci/LogRules.h"
+#include "ci/LogScan.h"
 
 #include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
@@ -115,6 +119,8 @@ private slots:
 
     void categoriesComeFromSeveralFamilies();
     void candidatesFindEveryExample();
+    void prefilterFindsWhatTheRuleMatches_data();
+    void prefilterFindsWhatTheRuleMatches();
 
 private:
     const Rule *ruleById(const QString &id) const;
@@ -302,6 +308,69 @@ void TestRules::candidatesFindEveryExample()
     for (const qsizetype end : expected) {
         const qsizetype start = text.lastIndexOf('\n', end - 1) + 1;
         QVERIFY2(reported.contains(end), text.mid(start, end - start).constData());
+    }
+}
+
+void TestRules::prefilterFindsWhatTheRuleMatches_data()
+{
+    // Vectorscan looks for a pattern from the first literal every match holds; whatever the
+    // pattern's shape, a line the rule matches must still be found, in a job log as it is.
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<bool>("caseless");
+    QTest::addColumn<QString>("line");
+    QTest::newRow("optional wrapper, anchors")
+        << u"^\\s*(?:docker: )?Error response from daemon: (?<image>\\S+) is gone$"_s << false
+        << u"docker: Error response from daemon: busybox:1.36 is gone"_s;
+    QTest::newRow("capture first")
+        << u"^\\s*(?<image>[a-z0-9][^\\s:]*/[^\\s:]+(?::[\\w.-]+)?):\\s+resolving\\s+\\|"_s << false
+        << u"docker.io/library/redis:7.2: resolving      |--------------------------------------|"_s;
+    QTest::newRow("group first") << u"(?:quota|limit) exceeded for (?<image>\\S+)"_s << false
+                                 << u"registry quota exceeded for nginx:1.25"_s;
+    QTest::newRow("alternation at the top") << u"^manifest unknown$|pull access denied"_s << false
+                                            << u"Error: pull access denied for acme/tools"_s;
+    QTest::newRow("class first") << u"\\d+ layers? failed to (?:download|extract)"_s << false
+                                 << u"3 layers failed to download"_s;
+    QTest::newRow("only optional before a class")
+        << u"(?:ERROR: )?(?:pull )?[a-z]+ image rejected"_s << false
+        << u"ERROR: pull nginx image rejected"_s;
+    QTest::newRow("counted repeats") << u"^\\s*[0-9a-f]{12}: Retrying in \\d{1,3} seconds?$"_s
+                                     << false << u"a3ed95caeb02: Retrying in 5 seconds"_s;
+    QTest::newRow("escaped literal first") << u"\\s*\\[\\d+/\\d+\\] pulling (?<image>\\S+)"_s
+                                           << false << u"  [2/5] pulling alpine:3.20"_s;
+    QTest::newRow("word boundaries")
+        << u"\\bpull\\b.*\\bdenied\\b"_s << false << u"image pull was denied"_s;
+    QTest::newRow("caseless") << u"^(?:error: )?PULL FAILED for (?<image>\\S+)"_s << true
+                              << u"Error: pull failed for nginx"_s;
+}
+
+void TestRules::prefilterFindsWhatTheRuleMatches()
+{
+    QFETCH(QString, pattern);
+    QFETCH(bool, caseless);
+    QFETCH(QString, line);
+    const QJsonObject rule{{u"id"_s, u"user.rule"_s},
+                           {u"category"_s, u"unknown"_s},
+                           {u"pattern"_s, pattern},
+                           {u"caseless"_s, caseless}};
+    const QJsonObject file{{u"family"_s, u"user"_s}, {u"rules"_s, QJsonArray{rule}}};
+    Result<RuleSet> rules = RuleSet::fromJson(QJsonDocument(file).toJson(), u"user.json"_s);
+    QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
+    QVERIFY(rules->rules().front().regex.match(line).hasMatch()); // the example is right
+    Result<LogClassifier> classifier = LogClassifier::create(*rules);
+    QVERIFY2(classifier.ok(), qPrintable(classifier ? QString() : classifier.error()));
+    QVERIFY(classifier->classifyLine(line));
+
+    // Timestamped as GitHub writes it, and coloured as a terminal shows it.
+    const QByteArray text = line.toUtf8();
+    for (const QByteArray &written : {QByteArray("2025-05-18T08:42:16.1234567Z " + text),
+                                      QByteArray("\x1b[31m" + text + "\x1b[0m\r")}) {
+        const QByteArray log = "2025-05-18T08:42:15.1234567Z compiling\n" + written +
+                               "\n2025-05-18T08:42:17.1234567Z done\n";
+        QList<qint64> found;
+        LogScan(*classifier).scanBytes(log, [&](const LogLineMatch &match) {
+            found.append(match.line);
+        });
+        QCOMPARE(found, QList<qint64>{2});
     }
 }
 
