@@ -69,7 +69,11 @@ Status RuleSet::add(Rule rule, const QString &where)
     QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
     if (rule.caseless)
         options |= QRegularExpression::CaseInsensitiveOption;
-    rule.regex = QRegularExpression(rule.pattern, options);
+    // A rule from another set (builtin() appends each file's) keeps its compiled expression.
+    const bool compiled = rule.regex.pattern() == rule.pattern &&
+                          rule.regex.patternOptions() == options && rule.regex.isValid();
+    if (!compiled)
+        rule.regex = QRegularExpression(rule.pattern, options);
     if (!rule.regex.isValid())
         return Error{at + u": bad pattern at offset %1: %2"_s.arg(rule.regex.patternErrorOffset())
                               .arg(rule.regex.errorString())};
