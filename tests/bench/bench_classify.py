@@ -1,22 +1,31 @@
 #!/usr/bin/env python3
 """Log classification speed: `pullwatch classify --summary` against grep -E and ripgrep with the
 same patterns (DESIGN.md "Performance budgets": classification at >= the speed of
-`grep -E -c -f <same patterns>` on the same file).
+`grep -E -c -f <same patterns>` on the same file, and at least ripgrep's).
 
-Generates a GitHub Actions job log of the given size (ordinary build and test output with
-timestamps, about 0.5 % pull-related lines of many kinds taken from tests/data/logs), writes the
-rules of resources/rules/*.json as a POSIX ERE pattern file for `grep -E -c -f` and as a Rust
-regex pattern file for `rg -c -f`, checks that the translations find the lines Python's `re`
-finds with the original patterns on the corpus, then times each tool (best of 3, the file in the
-page cache) and prints a markdown table.
+Generates two logs of the given size from the real lines in tests/data/logs:
+  - a GitHub Actions job log: ordinary build and test output with timestamps, about 0.5 %
+    pull-related lines of many kinds;
+  - a pull-dense console log (as Jenkins or a plain file keeps it, no per-line timestamps): about
+    90 % pull output - docker pulls with layer progress (Pulling fs layer, Waiting, Downloading
+    [==>  ] 12.3MB/45.6MB, Verifying Checksum, Download complete, Pull complete, Digest,
+    Status: Downloaded newer image), ctr pulls with their progress table, kubelet pull events,
+    one pull in eight failing with a real failure line of its tool.
+It writes the rules of resources/rules/*.json as a POSIX ERE pattern file for `grep -E -c -f` and
+as a Rust regex pattern file for `rg -c -f`, checks that the translations find the lines Python's
+`re` finds with the original patterns on the corpus, then times each tool on each log (best of
+3 by wall time, the file in the page cache; CPU = user + system time of that run) and prints
+markdown tables. --baseline times a second pullwatch (say, a build before a change) beside it.
 
-usage: bench_classify.py PULLWATCH [--mb 256] [--keep DIR]
+usage: bench_classify.py PULLWATCH [--baseline PULLWATCH] [--mb 256] [--pull-timestamps]
+                         [--keep DIR]
 """
 import argparse
 import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,8 +50,9 @@ def load_rules():
 # ---------------------------------------------------------------- pattern translation
 
 def translate(pattern, flavour, caseless=False):
-    """The pattern as Vectorscan sees it in pullwatch (anchors dropped, as the prefilter does),
-    in POSIX ERE ("ere", GNU grep -E) or Rust regex ("rust", ripgrep) syntax."""
+    """The rule's pattern with its anchors dropped (pullwatch's prefilter drops them too, so that
+    timestamped raw lines match), in POSIX ERE ("ere", GNU grep -E) or Rust regex ("rust",
+    ripgrep) syntax."""
     out = []
     i = 0
     n = len(pattern)
@@ -254,19 +264,211 @@ def generate(path, megabytes, pulls, seed=1):
     return lines, pull_count
 
 
+
+# ---------------------------------------------------------------- the pull-dense log
+
+# Which tool's pulls each corpus log shows: its failure lines go into that tool's pulls.
+CORPUS_TOOLS = {"docker-cli": "docker", "github-actions-docker-pull": "docker",
+                "gitlab-runner-trace": "docker", "gitlab-runner-timestamps": "docker",
+                "buildkit": "docker", "podman": "docker",
+                "containerd-ctr-crictl": "containerd",
+                "kubelet-events": "kubelet", "kubectl-describe-pod": "kubelet"}
+IMAGES = ["alpine:3.20", "busybox", "python:3.12", "node:20-alpine", "golang:1.22-bookworm",
+          "nginx:1.27", "redis:7.2", "postgres:16", "ubuntu:24.04", "mysql:8.4",
+          "quay.io/prometheus/node-exporter:v1.8.1", "ghcr.io/acme/ci-runner:v2.4.1",
+          "registry.k8s.io/kube-proxy:v1.28.2", "gcr.io/distroless/static:nonroot",
+          "nixery.dev/shell/git/nodejs_20/python312/awscli2/openstackclient/jq/busybox",
+          "registry.lab.example.com:5000/ci/keystone:2024.2"]
+
+
+def failure_lines(rules):
+    """Per tool, the corpus lines that a fail, back-off or retry rule matches (real wording)."""
+    compiled = [python_pattern(r) for r in rules if r.get("kind", "fail") in ("fail", "backoff",
+                                                                               "retry")]
+    found = {"docker": [], "containerd": [], "kubelet": []}
+    for path in sorted(CORPUS.iterdir()):
+        tool = CORPUS_TOOLS.get(path.stem)
+        if not tool or path.name.endswith(".json"):
+            continue
+        for raw in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", prefix_free(raw)).replace("\r", " ")
+            if text and any(c.search(text) for c in compiled):
+                found[tool].append(text)
+    return found
+
+
+def size_text(total_mb, fraction):
+    done = total_mb * fraction
+    return f"{done:.1f}MB/{total_mb:.1f}MB" if total_mb >= 1 else \
+        f"{done * 1000:.1f}kB/{total_mb * 1000:.1f}kB"
+
+
+def docker_bar(fraction):
+    n = min(49, int(fraction * 50))
+    return "[" + "=" * n + ">" + " " * (49 - n) + "]"
+
+
+def split_image(image):
+    """(host, path, tag) as docker names them: docker.io/library/alpine, tag "" when none."""
+    first, _, rest = image.partition("/")
+    host, path = (first, rest) if rest and ("." in first or ":" in first) else \
+        ("docker.io", image if "/" in image else "library/" + image)
+    path, _, tag = path.partition(":")
+    return host, path, tag
+
+
+def docker_pull(rng, failures):
+    """`docker pull` as a non-TTY runner prints it (docker-cli.log, github-actions-docker-pull.log),
+    with the layer progress a TTY-less `--progress` prints as lines; about one in eight fails."""
+    image = rng.choice(IMAGES)
+    host, path, tag = split_image(image)
+    out = [rng.choice(["##[command]/usr/bin/docker pull ", "+ docker pull ", "$ docker pull "])
+           + image]
+    if not tag:
+        out.append("Using default tag: latest")
+    out.append(f"{tag or 'latest'}: Pulling from {path}")
+    layers = ["%012x" % rng.getrandbits(48) for _ in range(rng.randint(2, 12))]
+    sizes = [rng.choice([0.03, 0.9, 3.4, 12.6, 28.1, 45.6, 132.9]) for _ in layers]
+    out += [f"{layer}: Pulling fs layer" for layer in layers]
+    out += [f"{layer}: Waiting" for layer in layers[3:]]
+    fail_at = rng.randrange(len(layers)) if rng.random() < 0.125 else -1
+    for i, layer in enumerate(layers):
+        for _ in range(rng.randint(1, 3)):
+            fraction = rng.random()
+            out.append(f"{layer}: Downloading {docker_bar(fraction)}  "
+                       f"{size_text(sizes[i], fraction)}")
+        if i == fail_at:
+            out.append(rng.choice(failures))
+            if rng.random() < 0.5:
+                out.append("##[warning]Docker pull failed with exit code 1, back off "
+                           f"{rng.uniform(1, 9):.3f} seconds before retry.")
+            return out
+        out += [f"{layer}: Verifying Checksum", f"{layer}: Download complete"]
+    for i, layer in enumerate(layers):
+        for _ in range(rng.randint(0, 2)):
+            fraction = rng.random()
+            out.append(f"{layer}: Extracting {docker_bar(fraction)}  "
+                       f"{size_text(sizes[i], fraction)}")
+        out.append(f"{layer}: Pull complete")
+    out.append("Digest: sha256:%064x" % rng.getrandbits(256))
+    out.append(f"Status: Downloaded newer image for {image if tag else image + ':latest'}")
+    out.append(f"{host}/{path}:{tag or 'latest'}")
+    return out
+
+
+def ctr_pull(rng, failures):
+    """`ctr image pull` as containerd-ctr-crictl.log shows it; about one in eight fails."""
+    host, path, tag = split_image(rng.choice(IMAGES))
+    ref = f"{host}/{path}:{tag or 'latest'}"
+    out = [f"$ sudo ctr image pull {ref}",
+           f"{ref}: resolving      |{'-' * 38}|",
+           "elapsed: 0.1 s" + " " * 66 + "total:   0.0 B (0.0 B/s)"]
+    if rng.random() < 0.125:
+        out.append(rng.choice(failures))
+        return out
+    out.append(f"{ref}: resolved       |{'+' * 38}|")
+    out.append("index-sha256:%064x:    done           |%s|" % (rng.getrandbits(256), "+" * 38))
+    out.append("manifest-sha256:%064x: done           |%s|" % (rng.getrandbits(256), "+" * 38))
+    layers = [rng.getrandbits(256) for _ in range(rng.randint(2, 8))]
+    for _ in range(rng.randint(2, 5)):  # ctr repaints its table: a non-TTY log gets every frame
+        for layer in layers:
+            done = rng.randint(0, 38)
+            total = rng.uniform(0.5, 90)
+            out.append("layer-sha256:%064x:    downloading    |%s%s| %5.1f MiB/%5.1f MiB"
+                       % (layer, "+" * done, "-" * (38 - done), total * done / 38, total))
+        out.append(f"elapsed: {rng.uniform(0.2, 30):.1f} s" + " " * 62
+                   + f"total:  {rng.uniform(1, 90):.1f} M ({rng.uniform(1, 20):.1f} MiB/s)")
+    for layer in layers:
+        out.append("layer-sha256:%064x:    done           |%s|" % (layer, "+" * 38))
+    out.append("unpacking linux/amd64 sha256:%064x..." % rng.getrandbits(256))
+    out.append(f"done: {rng.uniform(0.2, 9):.9f}s")
+    return out
+
+
+def kubelet_pull(rng, failures):
+    """A pod's image events as kubectl-describe-pod.txt and kubelet-events.log show them."""
+    image = rng.choice(IMAGES)
+    ago = rng.randint(5, 300)
+    out = [f"  Normal   Pulling    {ago}s                   kubelet            "
+           f'Pulling image "{image}"']
+    if rng.random() < 0.125:
+        out.append(rng.choice(failures))  # kubectl describe's or the kubelet journal's wording
+        out.append(f"  Warning  Failed     {ago - 1}s                   kubelet            "
+                   "Error: ErrImagePull")
+        out.append(f"  Normal   BackOff    {ago - 2}s                   kubelet            "
+                   f'Back-off pulling image "{image}"')
+        return out
+    took = rng.uniform(0.5, 70)
+    out.append(f"  Normal   Pulled     {ago - 3}s                   kubelet            "
+               f'Successfully pulled image "{image}" in {took:.3f}s ({took:.3f}s including '
+               f"waiting). Image size: {rng.randint(10 ** 6, 10 ** 9)} bytes.")
+    out.append(f"  Normal   Created    {ago - 3}s                   kubelet            "
+               "Created container tools")
+    out.append(f"  Normal   Started    {ago - 3}s                   kubelet            "
+               "Started container tools")
+    return out
+
+
+def generate_pull_dense(path, megabytes, failures, timestamps=False, seed=2):
+    """A CI console log that is mostly pull output, as a runner without per-line timestamps
+    (Jenkins, a plain file) keeps it: docker pulls with their layer progress, ctr pulls with
+    their progress table, kubelet pull events, about one pull in eight failing with a real
+    failure line of that tool; one line in ten ordinary build output. With timestamps, every
+    line gets GitHub Actions' prefix."""
+    rng = random.Random(seed)
+    t = datetime(2025, 5, 18, 8, 42, 15, tzinfo=timezone.utc)
+    target = megabytes * 1000 * 1000
+    written = 0
+    pull_lines = 0
+    lines = 0
+    pulls = 0
+    tools = [(docker_pull, failures["docker"])] * 6 + [(ctr_pull, failures["containerd"])] * 2 \
+        + [(kubelet_pull, failures["kubelet"])] * 2
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        while written < target:
+            block = []
+            while len(block) < 5000:
+                if rng.random() < 0.4:  # 1-10 lines against a pull's ~35: a line in ten
+                    block += [rng.choice(ORDINARY).format(
+                        pkg=rng.choice(WORDS), mod=rng.choice(WORDS), n=rng.randint(1, 9999),
+                        pct=rng.randint(1, 99)) for _ in range(rng.randint(1, 10))]
+                    continue
+                make, tool_failures = rng.choice(tools)
+                episode = make(rng, tool_failures)
+                pulls += 1
+                pull_lines += len(episode)
+                block += episode
+            if timestamps:
+                stamped = []
+                for text in block:
+                    t += timedelta(microseconds=rng.randint(10, 20000))
+                    stamped.append(t.strftime("%Y-%m-%dT%H:%M:%S.") +
+                                   f"{t.microsecond:06d}{rng.randrange(10)}Z " + text)
+                block = stamped
+            data = "\n".join(block) + "\n"
+            f.write(data)
+            written += len(data.encode("utf-8"))
+            lines += len(block)
+    return lines, pull_lines, pulls
+
+
 # ---------------------------------------------------------------- measuring
 
 def best_of(cmd, runs=3, env=None):
-    times = []
-    out = b""
+    """(wall seconds, CPU seconds, stdout) of the fastest of `runs` runs."""
+    best = None
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, env=env)
-        times.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if p.returncode not in (0, 1):
             raise RuntimeError(f"{cmd[0]} failed: {p.stderr.decode()[-400:]}")
-        out = p.stdout
-    return min(times), out
+        if best is None or wall < best[0]:
+            best = (wall, cpu, p.stdout)
+    return best
 
 
 def version(cmd):
@@ -281,8 +483,11 @@ def version(cmd):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("pullwatch")
-    parser.add_argument("--mb", type=int, default=256)
-    parser.add_argument("--keep", help="write the log and pattern files here and keep them")
+    parser.add_argument("--baseline", help="another pullwatch to time beside it")
+    parser.add_argument("--mb", type=int, default=256, help="size of each log")
+    parser.add_argument("--pull-timestamps", action="store_true",
+                        help="give the pull-dense log GitHub Actions' per-line timestamps")
+    parser.add_argument("--keep", help="write the logs and pattern files here and keep them")
     args = parser.parse_args()
     rg = shutil.which("rg")
     if not rg:
@@ -323,40 +528,57 @@ def main():
         print(f"\n{mismatches} corpus logs where a translation finds other lines than Python's re "
               "(caseless rules, Unicode classes or UTF-8 decoding may explain small differences)")
 
+    logs = []
     log = work / f"github-actions-{args.mb}mb.log"
     started = time.perf_counter()
     lines, pulls = generate(log, args.mb, pull_lines(rules))
-    size = log.stat().st_size
-    print(f"\ngenerated {size / 1e6:.1f} MB, {lines} lines, {pulls} pull-related "
-          f"({100 * pulls / lines:.2f} %) in {time.perf_counter() - started:.1f} s")
-    with open(log, "rb") as f:  # into the page cache
-        while f.read(1 << 24):
-            pass
+    print(f"\n{log.name}: {log.stat().st_size / 1e6:.1f} MB, {lines} lines, {pulls} pull-related "
+          f"({100 * pulls / lines:.2f} %), generated in {time.perf_counter() - started:.1f} s")
+    logs.append(("GitHub Actions job log", log))
+    log = work / f"pull-dense-{args.mb}mb.log"
+    started = time.perf_counter()
+    lines, pull_output, pulls = generate_pull_dense(log, args.mb, failure_lines(rules),
+                                                    timestamps=args.pull_timestamps)
+    print(f"{log.name}: {log.stat().st_size / 1e6:.1f} MB, {lines} lines, {pull_output} of them "
+          f"pull output ({100 * pull_output / lines:.1f} %) from {pulls} pulls, generated in "
+          f"{time.perf_counter() - started:.1f} s")
+    logs.append(("pull-dense log" + (" (timestamped)" if args.pull_timestamps else ""), log))
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    results = []
-    t, out = best_of([args.pullwatch, "classify", "--summary", str(log)], env=env)
-    summary = json.loads(out)
-    results.append(("pullwatch classify --summary", t, f"{summary['events']} events"))
-    t, out = best_of(["grep", "-E", "-c", "-f", str(ere), str(log)], env=c_env)
-    results.append(("grep -E -c -f (LC_ALL=C)", t, f"{int(out or 0)} lines"))
     utf8_env = dict(os.environ, LC_ALL="C.UTF-8")
-    t, out = best_of(["grep", "-E", "-c", "-f", str(ere), str(log)], env=utf8_env)
-    results.append(("grep -E -c -f (LC_ALL=C.UTF-8)", t, f"{int(out or 0)} lines"))
-    if rg:
-        t, out = best_of([rg, "-c", "--no-config", "-f", str(rust), str(log)])
-        results.append(("rg -c -f", t, f"{int(out or 0)} lines"))
-
-    grep_time = results[1][1]
     # (pullwatch has no --version: without a subcommand it opens the dashboard)
     commit = version(["git", "-C", str(ROOT), "log", "-1", "--format=pullwatch at %h (%cs)"])
-    print(f"\nnproc {os.cpu_count()}; {commit}; "
-          f"{version(['grep', '--version'])}; {version([rg, '--version']) if rg else 'no rg'}\n")
-    print(f"| tool ({size / 1e6:.0f} MB, best of 3) | seconds | MB/s | vs grep (C) | found |")
-    print("|---|---:|---:|---:|---|")
-    for name, seconds, found in results:
-        print(f"| {name} | {seconds:.2f} | {size / 1e6 / seconds:.0f} | "
-              f"{grep_time / seconds:.2f}x | {found} |")
+    print(f"\nnproc {os.cpu_count()}; load average {os.getloadavg()[0]:.1f} at the start; "
+          f"{commit}; {version(['grep', '--version'])}; "
+          f"{version([rg, '--version']) if rg else 'no rg'}")
+    for title, log in logs:
+        with open(log, "rb") as f:  # into the page cache
+            while f.read(1 << 24):
+                pass
+        size = log.stat().st_size
+        results = []
+        binaries = [("pullwatch classify --summary", args.pullwatch)]
+        if args.baseline:
+            binaries.append(("baseline pullwatch classify --summary", args.baseline))
+        for name, binary in binaries:
+            t, cpu, out = best_of([binary, "classify", "--summary", str(log)], env=env)
+            results.append((name, t, cpu, f"{json.loads(out)['events']} events"))
+        t, cpu, out = best_of(["grep", "-E", "-c", "-f", str(ere), str(log)], env=c_env)
+        results.append(("grep -E -c -f (LC_ALL=C)", t, cpu, f"{int(out or 0)} lines"))
+        grep_time = t
+        t, cpu, out = best_of(["grep", "-E", "-c", "-f", str(ere), str(log)], env=utf8_env)
+        results.append(("grep -E -c -f (LC_ALL=C.UTF-8)", t, cpu, f"{int(out or 0)} lines"))
+        if rg:
+            t, cpu, out = best_of([rg, "-c", "--no-config", "-f", str(rust), str(log)])
+            results.append(("rg -c -f", t, cpu, f"{int(out or 0)} lines"))
+
+        print(f"\n{title}, {size / 1e6:.0f} MB (best of 3; load average now "
+              f"{os.getloadavg()[0]:.1f})\n")
+        print("| tool | seconds | MB/s | CPU s | vs grep (C) | found |")
+        print("|---|---:|---:|---:|---:|---|")
+        for name, seconds, cpu, found in results:
+            print(f"| {name} | {seconds:.2f} | {size / 1e6 / seconds:.0f} | {cpu:.2f} | "
+                  f"{grep_time / seconds:.2f}x | {found} |")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
