@@ -1,5 +1,7 @@
 #include "LogClassifier.h"
 
+#include "ci/LogClassifierPatterns.h"
+
 #include <hs/hs.h>
 
 #include <QCryptographicHash>
@@ -9,7 +11,6 @@
 #include <QStandardPaths>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,191 +36,6 @@ LogClassifier::LogClassifier(std::shared_ptr<const Database> database)
     : m_database(std::move(database))
 {}
 
-namespace {
-// The prefilter sees raw lines, which may start with a timestamp or an escape sequence and end
-// in a carriage return: anchors come off there (outside classes), making the prefilter match a
-// superset. The rule's own regex then applies them to the readable line.
-QByteArray prefilterPattern(const QString &pattern)
-{
-    const QByteArray in = pattern.toUtf8();
-    QByteArray out;
-    out.reserve(in.size());
-    bool inClass = false;
-    for (qsizetype i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '\\' && i + 1 < in.size()) {
-            out.append(c).append(in[++i]);
-            continue;
-        }
-        if (inClass) {
-            if (c == ']' && !(out.endsWith('[') || out.endsWith("[^")))
-                inClass = false;
-        } else if (c == '[') {
-            inClass = true;
-        } else if (c == '^' || c == '$') {
-            continue;
-        }
-        out.append(c);
-    }
-    return out;
-}
-
-// Whether the pattern keeps to literals, classes, \d \s \w and the like, (...), (?:...),
-// (?<name>...) and greedy or lazy quantifiers: the syntax selectiveTail() takes apart.
-bool plainSyntax(QByteArrayView pattern)
-{
-    bool inClass = false;
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        const QByteArrayView rest = pattern.sliced(i);
-        if (rest.front() == '\\') {
-            if (rest.size() < 2)
-                return false;
-            if (std::isalnum(static_cast<unsigned char>(rest[1])) &&
-                !QByteArrayView("dDsSwWnrtf").contains(rest[1]))
-                return false; // back-references, \x.., \b, \A, \Q, \p{..}: left as they are
-            ++i;
-        } else if (inClass) {
-            inClass = rest.front() != ']';
-        } else if (rest.front() == '[') {
-            inClass = true;
-            i += rest.startsWith("[^]") ? 2 : rest.startsWith("[]") ? 1 : 0;
-            if (rest.startsWith("[[:") || rest.startsWith("[^[:"))
-                return false;
-        } else if (rest.startsWith("(?") && !rest.startsWith("(?:") && !rest.startsWith("(?P<") &&
-                   !(rest.startsWith("(?<") && rest.size() > 3 &&
-                     (std::isalpha(static_cast<unsigned char>(rest[3])) || rest[3] == '_'))) {
-            return false; // look-arounds, atomic groups, inline options
-        } else if (QByteArrayView("*+?}").contains(rest.front()) && rest.size() > 1 &&
-                   rest[1] == '+') {
-            return false; // possessive
-        }
-    }
-    return !inClass;
-}
-
-// The end of the top-level atom at i (a character, an escape, a class or a group), or -1 for a
-// top-level alternation or a quantifier without an atom. literal: one character matched as it is.
-qsizetype atomEnd(QByteArrayView pattern, qsizetype i, bool *literal)
-{
-    *literal = false;
-    const char c = pattern[i];
-    if (c == '\\') {
-        *literal = !std::isalnum(static_cast<unsigned char>(pattern[i + 1])) ||
-                   QByteArrayView("nrtf").contains(pattern[i + 1]);
-        return i + 2;
-    }
-    if (c == '[') {
-        qsizetype j = i + 1;
-        if (j < pattern.size() && pattern[j] == '^')
-            ++j;
-        if (j < pattern.size() && pattern[j] == ']')
-            ++j;
-        while (j < pattern.size() && pattern[j] != ']')
-            j += pattern[j] == '\\' ? 2 : 1;
-        return j < pattern.size() ? j + 1 : -1;
-    }
-    if (c == '(') {
-        int depth = 0;
-        for (qsizetype j = i; j < pattern.size();) {
-            if (pattern[j] == '\\' || pattern[j] == '[') {
-                bool ignored = false;
-                j = atomEnd(pattern, j, &ignored);
-                if (j < 0)
-                    return -1;
-                continue;
-            }
-            if (pattern[j] == '(')
-                ++depth;
-            else if (pattern[j] == ')' && --depth == 0)
-                return j + 1;
-            ++j;
-        }
-        return -1;
-    }
-    if (QByteArrayView("|)*+?{").contains(c))
-        return -1;
-    *literal = c != '.';
-    return i + 1;
-}
-
-// The end of the quantifier at i (i when there is none); required: the atom before it must occur.
-qsizetype quantifierEnd(QByteArrayView pattern, qsizetype i, bool *required)
-{
-    *required = true;
-    if (i >= pattern.size())
-        return i;
-    if (pattern[i] == '?' || pattern[i] == '*') {
-        *required = false;
-        ++i;
-    } else if (pattern[i] == '+') {
-        ++i;
-    } else if (pattern[i] == '{') { // {n}, {n,} or {n,m}
-        const qsizetype close = pattern.indexOf('}', i);
-        if (close < 0)
-            return -1;
-        const QByteArrayView bounds = pattern.sliced(i + 1, close - i - 1);
-        const qsizetype comma = bounds.indexOf(',');
-        const QByteArrayView minimum = comma < 0 ? bounds : bounds.first(comma);
-        const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
-        if (minimum.isEmpty() || !std::all_of(minimum.begin(), minimum.end(), isDigit) ||
-            !std::all_of(bounds.begin() + minimum.size() + (comma < 0 ? 0 : 1), bounds.end(),
-                         isDigit))
-            return -1; // a literal brace: left as it is
-        *required = std::any_of(minimum.begin(), minimum.end(), [](char c) { return c != '0'; });
-        i = close + 1;
-    } else {
-        return i;
-    }
-    return i < pattern.size() && pattern[i] == '?' ? i + 1 : i; // lazy
-}
-
-// A prefilter pattern from its first top-level literal that every match contains on (or, when
-// it has none, without its leading optional elements). Every match of the pattern ends with a
-// match of this tail, so the tail finds every line the pattern finds (and rarely a few more,
-// which the rule's regex then rejects), but Vectorscan finds a pattern that begins with a
-// literal far faster than one that begins with \s*, a class or a capture group: it need not
-// follow those through every byte of the log.
-QByteArray selectiveTail(const QByteArray &pattern)
-{
-    if (!plainSyntax(pattern))
-        return pattern;
-    qsizetype optionalEnd = 0; // the elements before it are all optional
-    for (qsizetype i = 0; i < pattern.size();) {
-        bool literal = false;
-        bool required = true;
-        const qsizetype atom = atomEnd(pattern, i, &literal);
-        const qsizetype end = atom < 0 ? -1 : quantifierEnd(pattern, atom, &required);
-        if (end < 0)
-            return pattern; // an alternation at the top: every branch would need its own tail
-        if (literal && required)
-            return pattern.sliced(i);
-        if (!required && optionalEnd == i)
-            optionalEnd = end;
-        i = end;
-    }
-    return optionalEnd < pattern.size() ? pattern.sliced(optionalEnd) : pattern;
-}
-
-// Whether a prefilter pattern's matches depend only on the bytes they span: no word boundaries,
-// text anchors or look-arounds (^ and $ are gone already). Then whatever matches in a piece of a
-// raw line matched in the raw text around it too.
-bool matchesOnlyItsBytes(QByteArrayView pattern)
-{
-    for (qsizetype i = 0; i < pattern.size(); ++i) {
-        const QByteArrayView rest = pattern.sliced(i);
-        if (rest.startsWith('\\') && rest.size() > 1) {
-            if (QByteArrayView("bBAzZG").contains(rest[1]))
-                return false;
-            ++i;
-        } else if (rest.startsWith("(?=") || rest.startsWith("(?!") || rest.startsWith("(?<=") ||
-                   rest.startsWith("(?<!")) {
-            return false;
-        }
-    }
-    return true;
-}
-} // namespace
-
 Result<LogClassifier> LogClassifier::create(RuleSet rules)
 {
     auto database = std::make_shared<Database>();
@@ -231,8 +47,9 @@ Result<LogClassifier> LogClassifier::create(RuleSet rules)
     std::vector<unsigned> ids;
     patterns.reserve(list.size());
     for (qsizetype i = 0; i < list.size(); ++i) {
-        patterns.push_back(selectiveTail(prefilterPattern(list[i].pattern)));
-        database->lineLocal = database->lineLocal && matchesOnlyItsBytes(patterns.back());
+        patterns.push_back(prefilter::pattern(list[i].pattern));
+        database->lineLocal =
+            database->lineLocal && prefilter::matchesOnlyItsBytes(patterns.back());
         expressions.push_back(patterns.back().constData());
         // Multi-line: ^ and $ hold at line boundaries inside a chunk of many lines.
         flags.push_back(HS_FLAG_MULTILINE | (list[i].caseless ? HS_FLAG_CASELESS : 0u));

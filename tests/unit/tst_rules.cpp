@@ -3,6 +3,7 @@
 // timeouts, 404s or DNS outside an image pull match no rule at all.
 #include "Category.h"
 #include "ci/LogClassifier.h"
+#include "ci/LogClassifierPatterns.h"
 #include "ci/LogRules.h"
 #include "ci/LogScan.h"
 
@@ -119,6 +120,8 @@ private slots:
 
     void categoriesComeFromSeveralFamilies();
     void candidatesFindEveryExample();
+    void prefilterPattern_data();
+    void prefilterPattern();
     void prefilterFindsWhatTheRuleMatches_data();
     void prefilterFindsWhatTheRuleMatches();
 
@@ -309,6 +312,45 @@ void TestRules::candidatesFindEveryExample()
         const qsizetype start = text.lastIndexOf('\n', end - 1) + 1;
         QVERIFY2(reported.contains(end), text.mid(start, end - start).constData());
     }
+}
+
+void TestRules::prefilterPattern_data()
+{
+    // What Vectorscan looks for: from the first literal every match holds to the last one that
+    // is not followed by only classes, captures of classes and optional parts.
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<QByteArray>("prefilter");
+    QTest::newRow("docker.pulling-from") << u"^\\s*\\S+: Pulling from [a-z0-9][a-z0-9._/:-]*\\s*$"_s
+                                         << QByteArray(": Pulling from ");
+    QTest::newRow("docker.downloaded-newer")
+        << u"^\\s*Status: Downloaded newer image for (?<image>\\S+)"_s
+        << QByteArray("Status: Downloaded newer image for ");
+    QTest::newRow("containerd.ctr-resolving")
+        << uR"(^\s*(?<image>[a-z0-9][^\s:]*(?::\d+)?/[^\s:]+(?::[\w][\w.-]*)?(?:@sha256:[0-9a-f]+)?):\s+resolv(?:ing|ed)\s+\|)"_s
+        << QByteArray(R"(:\s+resolv(?:ing|ed)\s+\|)");
+    QTest::newRow("docker.command")
+        << uR"(^\s*(?:\$ |\+ |Run )?(?:sudo )?docker (?:image )?pull (?:(?:-q|--quiet) )*(?<image>[a-z0-9][^\s;|&]*)\s*(?:$|;|&&|\|\|))"_s
+        << QByteArray("docker (?:image )?pull ");
+    QTest::newRow("causes stay")
+        << u"^\\s*(?:docker: )?Error response from daemon: .*?(?:manifest unknown|name unknown)"_s
+        << QByteArray("Error response from daemon: .*?(?:manifest unknown|name unknown)");
+    QTest::newRow("no literal") << uR"(\s*(?:unauthorized: denied|denied: no)\s*$)"_s
+                                << QByteArray("(?:unauthorized: denied|denied: no)");
+    QTest::newRow("classes only") << uR"(\d+\s+\w+)"_s << QByteArray(R"(\d+\s+\w+)");
+    QTest::newRow("alternation at the top") << u"^manifest unknown$|pull access denied"_s
+                                            << QByteArray("manifest unknown|pull access denied");
+    QTest::newRow("word boundaries")
+        << uR"(^\s*\bpull\b denied)"_s << QByteArray(R"(\s*\bpull\b denied)");
+    QTest::newRow("inline option") << u"(?i)^pull failed"_s << QByteArray("(?i)pull failed");
+    QTest::newRow("literal brace")
+        << u"{{.Image}} not pulled"_s << QByteArray("{{.Image}} not pulled");
+}
+
+void TestRules::prefilterPattern()
+{
+    QFETCH(QString, pattern);
+    QFETCH(QByteArray, prefilter);
+    QCOMPARE(prefilter::pattern(pattern), prefilter);
 }
 
 void TestRules::prefilterFindsWhatTheRuleMatches_data()
