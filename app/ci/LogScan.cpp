@@ -243,7 +243,7 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
         if (cut == 0)
             continue;
         // The chunk takes the buffer; the partial line after it starts the next one, in a
-        // drained chunk's buffer when there is one (writing fresh pages costs more than reading).
+        // drained chunk's buffer when there is one (the kernel zeroes every fresh page first).
         QByteArray next;
         if (!spare.empty()) {
             next = std::move(spare.back());

@@ -12,6 +12,8 @@ class TestLogText : public QObject
 private slots:
     void readableText_data();
     void readableText();
+    void verbatim_data();
+    void verbatim();
     void leadingTimestamp_data();
     void leadingTimestamp();
 };
@@ -65,6 +67,47 @@ void TestLogText::readableText()
     QFETCH(QByteArray, line);
     QFETCH(QString, text);
     QCOMPARE(pw::logtext::readableText(line), text);
+}
+
+void TestLogText::verbatim_data()
+{
+    // Verbatim: the readable text is a piece of the line's own bytes (the classifier then need
+    // not scan it again); anything taken out of its middle, or re-encoded, makes it not so.
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<bool>("verbatim");
+
+    QTest::newRow("plain") << QByteArray("a6d43b34b082: Pull complete\n") << true;
+    QTest::newRow("CRLF") << QByteArray("manifest unknown\r\n") << true;
+    QTest::newRow("GitHub timestamp and BOM")
+        << QByteArray("\xEF\xBB\xBF"
+                      "2025-05-18T08:42:15.1234567Z Digest: sha256:4b2f4ff4e958")
+        << true;
+    QTest::newRow("GitLab timestamp prefix")
+        << QByteArray("2026-01-21T09:47:05.094269Z 00O Pulling docker image alpine:3.18 ...")
+        << true;
+    QTest::newRow("GitHub error marker")
+        << QByteArray("2025-05-18T08:42:15.1234567Z ##[error]Docker pull failed with exit code 1")
+        << true;
+    QTest::newRow("empty") << QByteArray() << true;
+    QTest::newRow("ANSI colours") << QByteArray("\x1b[31mError\x1b[0m response") << false;
+    QTest::newRow("progress overwrites") << QByteArray("Downloading 10%\rPull complete") << false;
+    QTest::newRow("GitLab section marker")
+        << QByteArray("section_start:1768988825:prepare Preparing the executor") << false;
+    QTest::newRow("NUL bytes") << QByteArray("pull\0 access denied", 19) << false;
+    QTest::newRow("UTF-8") << QByteArray("\xe2\x9c\x93 Pulled image \"x\"") << false;
+    QTest::newRow("invalid UTF-8") << QByteArray("manifest \xff\xfe unknown") << false;
+}
+
+void TestLogText::verbatim()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(bool, verbatim);
+    bool found = !verbatim;
+    const QString text = pw::logtext::readableText(line, &found);
+    QCOMPARE(found, verbatim);
+    QCOMPARE(text, pw::logtext::readableText(line)); // the same text either way
+    if (verbatim)
+        QVERIFY(line.contains(text.toLatin1()));
 }
 
 void TestLogText::leadingTimestamp_data()
