@@ -148,11 +148,23 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
 
 Status SqliteHistoryStore::checkIdentity(bool readOnly) const
 {
-    const auto single = [this](const char *sql, qint64 *value) {
-        SqliteStatement q(m_db, sql);
-        const int rc = q.step();
-        *value = rc == SQLITE_ROW ? q.int64(0) : 0;
-        return rc == SQLITE_ROW || rc == SQLITE_DONE;
+    // Another process creating or switching the same new file to WAL can make a read answer
+    // "busy" without waiting: retry as busy_timeout would, rather than call it foreign.
+    QElapsedTimer clock;
+    clock.start();
+    const auto single = [this, &clock](const char *sql, qint64 *value) {
+        for (;;) {
+            SqliteStatement q(m_db, sql);
+            const int rc = q.step();
+            *value = rc == SQLITE_ROW ? q.int64(0) : 0;
+            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return true;
+            if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+                return false;
+            if (clock.elapsed() > 5000)
+                return false;
+            QThread::msleep(10);
+        }
     };
     qint64 applicationId = 0;
     qint64 version = 0;
