@@ -1,10 +1,17 @@
 #include "HttpClient.h"
 
+#include "HttpResponseReader.h"
+
 #include <QCryptographicHash>
 #include <QElapsedTimer>
-#include <QNetworkAccessManager>
-#include <QNetworkRequest>
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTcpSocket>
 #include <QTimer>
+
+#include <climits>
+
+using namespace Qt::StringLiterals;
 
 namespace pw {
 
@@ -16,14 +23,6 @@ constexpr qint64 ReadBufferBytes = 1 << 20;
 bool isRedirect(int status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-// Errors Qt derives from the HTTP status alone; the status says more.
-bool isHttpStatusError(QNetworkReply::NetworkError error)
-{
-    return (error >= QNetworkReply::ContentAccessDenied &&
-            error <= QNetworkReply::UnknownContentError) ||
-           (error >= QNetworkReply::InternalServerError &&
-            error <= QNetworkReply::UnknownServerError);
 }
 } // namespace
 
@@ -57,20 +56,126 @@ struct HttpClient::Exchange
     QTimer *deadline = nullptr;
     QCryptographicHash hash{QCryptographicHash::Sha256};
     HttpResponse response;
+    // The current hop.
+    QString origin;     // the pool it is served from (scheme, host, port and TLS settings)
+    QByteArray wire;    // the request as sent
+    HttpResponseReader reader;
+    Connection *connection = nullptr;
+    bool reused = false;  // on a connection that served a response before
+    bool retried = false; // already sent again after a kept-alive connection went stale
     bool ignoringBody = false; // a redirect's body
-    bool stopped = false;      // aborted on purpose: timeout, budget or kept-size limit
+    qint64 ignoredBytes = 0;
+    bool stopped = false; // aborted on purpose: timeout, budget or kept-size limit
+    bool finished = false;
     QString stopReason;
 };
 
-HttpClient::HttpClient(QObject *parent)
-    : QObject(parent), m_network(new QNetworkAccessManager(this))
+class HttpClient::Connection : public QObject
 {
-    // Redirects are followed by hand (see HttpRequest::authorization); Qt's own policy would
-    // forward every header to the new host.
-    m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+public:
+    Connection(QString key, QTcpSocket *socket, QObject *parent)
+        : QObject(parent), key(std::move(key)), socket(socket)
+    {
+        socket->setParent(this);
+        idle.setSingleShot(true);
+        idle.setInterval(MaxIdleMs);
+    }
+
+    const QString key;
+    QTcpSocket *const socket;
+    std::shared_ptr<Exchange> exchange; // the one it carries now; none when idle
+    bool ready = false;                 // connected (and, for https, encrypted)
+    int served = 0;                     // responses read to their end
+    QList<QSslError> certificateErrors;
+    QTimer idle;
+};
+
+namespace {
+QByteArray requestTarget(const QUrl &url)
+{
+    QByteArray target = url.path(QUrl::FullyEncoded).toLatin1();
+    if (target.isEmpty())
+        target = "/";
+    if (url.hasQuery())
+        target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
+    return target;
 }
 
+QByteArray hostHeader(const QUrl &url)
+{
+    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
+    if (host.contains(':')) // an IPv6 literal
+        host = '[' + host + ']';
+    const int defaultPort = url.scheme() == u"https" ? 443 : 80;
+    if (url.port(defaultPort) != defaultPort)
+        host += ':' + QByteArray::number(url.port());
+    return host;
+}
+
+QNetworkReply::NetworkError networkError(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::RemoteHostClosedError:
+        return QNetworkReply::RemoteHostClosedError;
+    case QAbstractSocket::HostNotFoundError:
+        return QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::SocketTimeoutError:
+        return QNetworkReply::TimeoutError;
+    case QAbstractSocket::SslHandshakeFailedError:
+    case QAbstractSocket::SslInternalError:
+    case QAbstractSocket::SslInvalidUserDataError:
+        return QNetworkReply::SslHandshakeFailedError;
+    default: // unreachable network or host, and the like
+        return QNetworkReply::UnknownNetworkError;
+    }
+}
+
+// In the words Go's crypto/x509 uses, which docker, containerd and kubelet print: a probe's
+// message then reads like the CI log line of the same failure.
+QString describeCertificate(const QList<QSslError> &errors, const QString &host)
+{
+    const QSslError &first = errors.first();
+    QString what;
+    switch (first.error()) {
+    case QSslError::UnableToGetIssuerCertificate:
+    case QSslError::UnableToGetLocalIssuerCertificate:
+    case QSslError::UnableToVerifyFirstCertificate:
+    case QSslError::SelfSignedCertificate:
+    case QSslError::SelfSignedCertificateInChain:
+    case QSslError::CertificateUntrusted:
+        what = QStringLiteral("x509: certificate signed by unknown authority");
+        break;
+    case QSslError::CertificateExpired:
+    case QSslError::CertificateNotYetValid:
+        what = QStringLiteral("x509: certificate has expired or is not yet valid");
+        break;
+    case QSslError::HostNameMismatch:
+        what = QStringLiteral("x509: certificate is not valid for ") + host;
+        break;
+    case QSslError::CertificateRevoked:
+        what = QStringLiteral("x509: certificate revoked");
+        break;
+    default:
+        what = QStringLiteral("x509: certificate rejected");
+        break;
+    }
+    return u"tls: %1 (%2)"_s.arg(what, first.errorString());
+}
+} // namespace
+
+HttpClient::HttpClient(QObject *parent) : QObject(parent) {}
+
 HttpClient::~HttpClient() = default;
+
+int HttpClient::connections() const
+{
+    int open = 0;
+    for (const Origin &origin : m_origins)
+        open += origin.open;
+    return open;
+}
 
 bool HttpClient::sameOrigin(const QUrl &a, const QUrl &b)
 {
@@ -95,6 +200,9 @@ void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> don
     exchange->deadline = new QTimer(this);
     exchange->deadline->setSingleShot(true);
     exchange->deadline->setTimerType(Qt::PreciseTimer); // a coarse timer fires up to 5 % early
+    connect(exchange->deadline, &QTimer::timeout, this, [this, exchange] { timeout(exchange); });
+    exchange->deadline->start(
+        static_cast<int>(std::clamp<qint64>(exchange->request.timeoutMs, 0, INT_MAX)));
     ++m_pending;
     start(exchange);
 }
@@ -102,122 +210,326 @@ void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> don
 void HttpClient::start(std::shared_ptr<Exchange> exchange)
 {
     const HttpRequest &request = exchange->request;
+    const QUrl &url = exchange->url;
     // A CR or LF in a value would end the header and start one of the caller's choosing.
     const auto unsafe = [](QByteArrayView value) {
         return value.contains('\r') || value.contains('\n') || value.contains('\0');
     };
     bool refused = unsafe(request.authorization);
     for (const auto &header : request.headers)
-        refused = refused || unsafe(header.first) || unsafe(header.second);
-    if (refused) {
+        refused = refused || unsafe(header.first) || unsafe(header.second) ||
+                  header.first.contains(':');
+    if (refused || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()) {
         HttpResponse &response = exchange->response;
-        response.error = QNetworkReply::ProtocolInvalidOperationError;
-        response.errorString = QStringLiteral("refused to send a header with a line break or NUL");
-        response.finalUrl = exchange->url;
-        QTimer::singleShot(0, this, [this, exchange] { complete(exchange); });
+        response.error = refused ? QNetworkReply::ProtocolInvalidOperationError
+                                 : QNetworkReply::ProtocolUnknownError;
+        response.errorString = refused
+                                   ? QStringLiteral("refused to send a header with a line break or NUL")
+                                   : QStringLiteral("not an http or https URL: ") + displayUrl(url);
+        response.finalUrl = url;
+        finish(exchange);
         return;
     }
-    QNetworkRequest qrequest(exchange->url);
-    qrequest.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                          QNetworkRequest::ManualRedirectPolicy);
-    qrequest.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                          QNetworkRequest::AlwaysNetwork);
-    qrequest.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    qrequest.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    qrequest.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("pullwatch"));
+
+    QByteArray wire = exchange->method + ' ' + requestTarget(url) + " HTTP/1.1\r\nHost: " +
+                      hostHeader(url) + "\r\nUser-Agent: pullwatch\r\n";
     for (const auto &[name, value] : request.headers)
-        qrequest.setRawHeader(name, value);
+        wire += name + ": " + value + "\r\n";
     if (exchange->sendAuthorization && !request.authorization.isEmpty()) {
         m_secrets.addAuthorization(request.authorization);
-        qrequest.setRawHeader("Authorization", request.authorization);
+        wire += "Authorization: " + request.authorization + "\r\n";
     }
     for (const QByteArray &secret : request.secrets)
         m_secrets.addSecret(secret);
+    const bool post = exchange->method == "POST";
+    if (post)
+        wire += "Content-Type: " + request.contentType + "\r\nContent-Length: " +
+                QByteArray::number(request.body.size()) + "\r\n";
+    wire += "\r\n";
+    if (post)
+        wire += request.body;
+    exchange->wire = std::move(wire);
 
+    QString origin = url.scheme() + u"://"_s + url.host().toLower() + u':' +
+                     QString::number(url.port(url.scheme() == u"https" ? 443 : 80));
+    if (url.scheme() == u"https") {
+        QCryptographicHash trust(QCryptographicHash::Sha1);
+        for (const QSslCertificate &certificate : request.caCertificates)
+            trust.addData(certificate.digest(QCryptographicHash::Sha256));
+        origin += (request.verifyPeer ? u" verify "_s : u" unverified "_s) +
+                  QString::fromLatin1(trust.result().toHex());
+    }
+    exchange->origin = origin;
     exchange->hash.reset();
     exchange->response.body.clear();
     exchange->response.bodyBytes = 0;
     exchange->response.firstByteMs = -1;
+    exchange->response.status = 0;
+    exchange->response.headers.clear();
+    exchange->response.reason.clear();
+    exchange->reader.start(exchange->method == "HEAD");
+    exchange->reused = false;
     exchange->ignoringBody = false;
-
-    QNetworkReply *reply = nullptr;
-    if (exchange->method == "POST") {
-        qrequest.setHeader(QNetworkRequest::ContentTypeHeader, request.contentType);
-        reply = m_network->post(qrequest, request.body);
-    } else if (exchange->method == "HEAD") {
-        reply = m_network->head(qrequest);
-    } else {
-        reply = m_network->get(qrequest);
-    }
-
-    // Qt's HTTP thread otherwise buffers whatever arrives faster than readyRead is served: an
-    // endless body would grow without bound before a limit below could abort it.
-    reply->setReadBufferSize(ReadBufferBytes);
-
-    const qint64 remaining = std::max<qint64>(0, request.timeoutMs - exchange->clock.elapsed());
-    QObject::disconnect(exchange->deadline, nullptr, nullptr, nullptr);
-    connect(exchange->deadline, &QTimer::timeout, reply, [exchange, reply] {
-        exchange->stopped = true;
-        exchange->response.timedOut = true;
-        reply->abort();
-    });
-    exchange->deadline->start(static_cast<int>(std::min<qint64>(remaining, INT_MAX)));
-
-    connect(reply, &QNetworkReply::metaDataChanged, reply, [exchange, reply] {
-        if (exchange->response.firstByteMs < 0)
-            exchange->response.firstByteMs = exchange->clock.elapsed();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        exchange->ignoringBody = isRedirect(status);
-    });
-    connect(reply, &QNetworkReply::readyRead, reply, [exchange, reply] {
-        const QByteArray chunk = reply->readAll();
-        if (exchange->ignoringBody || exchange->stopped)
-            return;
-        HttpResponse &response = exchange->response;
-        const HttpRequest &request = exchange->request;
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        qsizetype take = chunk.size();
-        if (request.byteLimit >= 0 && response.bodyBytes + take > request.byteLimit)
-            take = request.byteLimit - response.bodyBytes;
-        exchange->hash.addData(QByteArrayView(chunk).first(take));
-        response.bodyBytes += take;
-        const bool keep = request.keepBody || status >= 400;
-        const qint64 keepLimit = request.keepBody ? request.maxKeptBytes : MaxErrorBodyBytes;
-        if (keep && response.body.size() < keepLimit)
-            response.body.append(QByteArrayView(chunk).first(
-                std::min<qsizetype>(take, keepLimit - response.body.size())));
-        if (take < chunk.size()) {
-            exchange->stopped = true;
-            response.truncated = true;
-            reply->abort();
-        } else if (request.keepBody && response.bodyBytes > request.maxKeptBytes) {
-            exchange->stopped = true;
-            exchange->stopReason =
-                QStringLiteral("response larger than %1 bytes").arg(request.maxKeptBytes);
-            reply->abort();
-        }
-    });
-    connect(reply, &QNetworkReply::finished, this,
-            [this, exchange, reply] { finish(exchange, reply); });
+    exchange->ignoredBytes = 0;
+    m_origins[origin].waiting.append(std::move(exchange));
+    assign(origin);
 }
 
-void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply *reply)
+void HttpClient::assign(const QString &key)
 {
-    reply->deleteLater();
-    exchange->deadline->stop();
+    const auto found = m_origins.find(key);
+    if (found == m_origins.end())
+        return;
+    Origin &origin = *found;
+    while (!origin.waiting.isEmpty()) {
+        Connection *connection = nullptr;
+        if (!origin.idle.isEmpty())
+            connection = origin.idle.takeLast();
+        else if (origin.open < MaxConnectionsPerOrigin)
+            connection = open(key, *origin.waiting.first());
+        else
+            return;
+        std::shared_ptr<Exchange> exchange = origin.waiting.takeFirst();
+        connection->idle.stop();
+        exchange->connection = connection;
+        exchange->reused = connection->served > 0;
+        connection->exchange = std::move(exchange);
+        if (connection->ready)
+            transmit(connection);
+    }
+    if (origin.open == 0)
+        m_origins.erase(found);
+}
 
+HttpClient::Connection *HttpClient::open(const QString &key, const Exchange &exchange)
+{
+    const QUrl &url = exchange.url;
+    const bool tls = url.scheme() == u"https";
+    QSslSocket *secure = tls ? new QSslSocket : nullptr;
+    auto *connection = new Connection(key, secure ? secure : new QTcpSocket, this);
+    QTcpSocket *socket = connection->socket;
+    ++m_origins[key].open;
+    // What arrives faster than it is read waits in the kernel, not in memory here.
+    socket->setReadBufferSize(ReadBufferBytes);
+    connect(socket, &QAbstractSocket::readyRead, connection, [this, connection] { readFrom(connection); });
+    connect(socket, &QAbstractSocket::errorOccurred, connection,
+            [this, connection](QAbstractSocket::SocketError error) { failed(connection, error); });
+    connect(&connection->idle, &QTimer::timeout, connection, [this, connection] { drop(connection); });
+    const auto ready = [this, connection] {
+        connection->ready = true;
+        if (connection->exchange)
+            transmit(connection);
+    };
+    const quint16 port = static_cast<quint16>(url.port(tls ? 443 : 80));
+    if (!secure) {
+        connect(socket, &QAbstractSocket::connected, connection, ready);
+        socket->connectToHost(url.host(), port);
+        return connection;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    if (!exchange.request.caCertificates.isEmpty())
+        configuration.addCaCertificates(exchange.request.caCertificates);
+    configuration.setPeerVerifyMode(exchange.request.verifyPeer ? QSslSocket::VerifyPeer
+                                                                : QSslSocket::VerifyNone);
+    configuration.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
+    secure->setSslConfiguration(configuration);
+    connect(secure, &QSslSocket::encrypted, connection, ready);
+    // Never ignored: the handshake fails and the request, credentials and all, is never sent.
+    connect(secure, &QSslSocket::sslErrors, connection,
+            [connection](const QList<QSslError> &errors) { connection->certificateErrors = errors; });
+    secure->connectToHostEncrypted(url.host(), port);
+    return connection;
+}
+
+void HttpClient::transmit(Connection *connection)
+{
+    connection->socket->write(connection->exchange->wire);
+}
+
+void HttpClient::readFrom(Connection *connection)
+{
+    const std::shared_ptr<Exchange> exchange = connection->exchange;
+    if (!exchange) { // an idle connection has nothing to say
+        drop(connection);
+        return;
+    }
+    const QByteArray bytes = connection->socket->read(ReadBufferBytes);
+    QByteArrayView data(bytes);
+    HttpResponseReader &reader = exchange->reader;
+    for (;;) {
+        switch (reader.next(data)) {
+        case HttpResponseReader::Step::NeedMore:
+            if (connection->socket->bytesAvailable() > 0) // more than one read's worth
+                QTimer::singleShot(0, connection, [this, connection] { readFrom(connection); });
+            return;
+        case HttpResponseReader::Step::Head: {
+            const HttpResponseReader::Head &head = reader.head();
+            HttpResponse &response = exchange->response;
+            response.firstByteMs = exchange->clock.elapsed();
+            response.status = head.status;
+            response.reason = QString::fromUtf8(head.reason);
+            response.headers = head.headers;
+            exchange->ignoringBody = isRedirect(head.status);
+            break;
+        }
+        case HttpResponseReader::Step::Body:
+            if (exchange->ignoringBody) {
+                exchange->ignoredBytes += reader.body().size();
+                if (exchange->ignoredBytes > MaxErrorBodyBytes) { // a redirect says no more
+                    hopDone(connection, false);
+                    return;
+                }
+            } else if (!take(exchange, reader.body())) {
+                hopDone(connection, false);
+                return;
+            }
+            break;
+        case HttpResponseReader::Step::Done:
+            // Bytes after the response answer nothing we asked: the connection is not reused.
+            hopDone(connection, reader.reusable() && data.isEmpty() &&
+                                    connection->socket->bytesAvailable() == 0);
+            return;
+        case HttpResponseReader::Step::Failed:
+            exchange->response.error = QNetworkReply::ProtocolFailure;
+            exchange->response.errorString = reader.error();
+            hopDone(connection, false);
+            return;
+        }
+    }
+}
+
+// The body bytes of the final response: hashed, kept within limits. False when the exchange
+// stops reading here (byte budget or kept-size limit reached).
+bool HttpClient::take(const std::shared_ptr<Exchange> &exchange, QByteArrayView chunk)
+{
     HttpResponse &response = exchange->response;
     const HttpRequest &request = exchange->request;
-    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    response.reason = QString::fromUtf8(
-        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
-    response.headers = reply->rawHeaderPairs();
+    qsizetype take = chunk.size();
+    if (request.byteLimit >= 0 && response.bodyBytes + take > request.byteLimit)
+        take = request.byteLimit - response.bodyBytes;
+    exchange->hash.addData(chunk.first(take));
+    response.bodyBytes += take;
+    const bool keep = request.keepBody || response.status >= 400;
+    const qint64 keepLimit = request.keepBody ? request.maxKeptBytes : MaxErrorBodyBytes;
+    if (keep && response.body.size() < keepLimit)
+        response.body.append(chunk.first(std::min<qsizetype>(take, keepLimit - response.body.size())));
+    if (take < chunk.size()) {
+        exchange->stopped = true;
+        response.truncated = true;
+        return false;
+    }
+    if (request.keepBody && response.bodyBytes > request.maxKeptBytes) {
+        exchange->stopped = true;
+        exchange->stopReason = QStringLiteral("response larger than %1 bytes").arg(request.maxKeptBytes);
+        return false;
+    }
+    return true;
+}
+
+void HttpClient::failed(Connection *connection, int socketError)
+{
+    const auto error = static_cast<QAbstractSocket::SocketError>(socketError);
+    const std::shared_ptr<Exchange> exchange = connection->exchange;
+    if (!exchange) { // an idle connection closed by the server, or its error
+        drop(connection);
+        return;
+    }
+    if (connection->socket->bytesAvailable() > 0) { // what came before the close
+        readFrom(connection);
+        if (connection->exchange != exchange)
+            return;
+    }
+    HttpResponseReader &reader = exchange->reader;
+    // A kept-alive connection the server closed while idle: the request never reached it.
+    if (exchange->reused && !exchange->retried && !reader.anyByte() &&
+        (error == QAbstractSocket::RemoteHostClosedError || error == QAbstractSocket::NetworkError)) {
+        exchange->retried = true;
+        exchange->connection = nullptr;
+        connection->exchange.reset();
+        m_origins[exchange->origin].waiting.prepend(exchange);
+        drop(connection);
+        return;
+    }
+    if (error == QAbstractSocket::RemoteHostClosedError &&
+        reader.atEof() == HttpResponseReader::Step::Done) {
+        hopDone(connection, false);
+        return;
+    }
+    HttpResponse &response = exchange->response;
+    response.error = networkError(error);
+    if (!connection->certificateErrors.isEmpty()) {
+        response.certificateRejected = true;
+        response.errorString = describeCertificate(connection->certificateErrors, exchange->url.host());
+    } else if (response.error == QNetworkReply::SslHandshakeFailedError) {
+        response.errorString = u"tls: handshake failed: "_s + connection->socket->errorString();
+    } else if (error == QAbstractSocket::RemoteHostClosedError) {
+        response.errorString = reader.error();
+    } else {
+        response.errorString = connection->socket->errorString();
+    }
+    hopDone(connection, false);
+}
+
+// The current hop of the connection's exchange is over: the connection goes back to its pool
+// or away, and the exchange moves on (a redirect) or ends.
+void HttpClient::hopDone(Connection *connection, bool reusable)
+{
+    const std::shared_ptr<Exchange> exchange = std::move(connection->exchange);
+    exchange->connection = nullptr;
+    if (reusable) {
+        ++connection->served;
+        m_origins[connection->key].idle.append(connection);
+        connection->idle.start();
+        assign(connection->key);
+    } else {
+        drop(connection);
+    }
+    finish(exchange);
+}
+
+void HttpClient::drop(Connection *connection)
+{
+    Origin &origin = m_origins[connection->key];
+    origin.idle.removeOne(connection);
+    --origin.open;
+    if (const std::shared_ptr<Exchange> exchange = std::move(connection->exchange))
+        exchange->connection = nullptr;
+    connection->idle.stop();
+    connection->socket->disconnect(connection);
+    connection->socket->abort();
+    connection->deleteLater();
+    assign(connection->key); // a place is free
+}
+
+void HttpClient::timeout(const std::shared_ptr<Exchange> &exchange)
+{
+    if (exchange->finished)
+        return;
+    exchange->stopped = true;
+    exchange->response.timedOut = true;
+    if (Connection *connection = exchange->connection) {
+        drop(connection);
+    } else if (const auto origin = m_origins.find(exchange->origin); origin != m_origins.end()) {
+        origin->waiting.removeOne(exchange);
+        if (origin->open == 0 && origin->waiting.isEmpty())
+            m_origins.erase(origin);
+    }
+    finish(exchange);
+}
+
+void HttpClient::finish(const std::shared_ptr<Exchange> &exchange)
+{
+    if (exchange->finished)
+        return;
+    HttpResponse &response = exchange->response;
+    const HttpRequest &request = exchange->request;
     response.finalUrl = exchange->url;
     response.elapsedMs = exchange->clock.elapsed();
     response.bodySha256 = exchange->hash.result().toHex();
 
     const QByteArray location = response.header("Location");
-    if (!exchange->stopped && isRedirect(response.status) && !location.isEmpty() &&
+    if (!exchange->stopped && response.error == QNetworkReply::NoError &&
+        isRedirect(response.status) && !location.isEmpty() &&
         response.redirects < request.maxRedirects) {
         const QUrl target = exchange->url.resolved(QUrl::fromEncoded(location));
         if (exchange->url.scheme() == u"https" && target.scheme() != u"https") {
@@ -234,6 +546,7 @@ void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply
             if (!sameOrigin(target, request.url))
                 exchange->sendAuthorization = false;
             exchange->url = target;
+            exchange->retried = false;
             start(exchange);
             return;
         }
@@ -248,31 +561,26 @@ void HttpClient::finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply
                 : exchange->stopReason;
         if (response.timedOut)
             response.status = 0;
-    } else if (const QNetworkReply::NetworkError error = reply->error();
-               !response.truncated && error != QNetworkReply::NoError &&
-               (response.status == 0 || !isHttpStatusError(error))) {
-        // A transport error, possibly after the headers (a body cut short): the status alone
-        // would hide it.
-        response.error = error;
-        response.errorString =
-            reply->errorString().replace(exchange->url.toString(), displayUrl(exchange->url));
     }
-
     complete(exchange);
 }
 
 void HttpClient::complete(const std::shared_ptr<Exchange> &exchange)
 {
+    exchange->finished = true;
+    exchange->deadline->stop();
+    exchange->deadline->deleteLater();
     HttpResponse &response = exchange->response;
     response.reason = m_secrets.apply(response.reason);
     response.errorString = m_secrets.apply(response.errorString);
     if (response.status < 200 || response.status >= 300)
         response.body = m_secrets.apply(response.body);
-
-    --m_pending;
-    exchange->deadline->deleteLater();
-    auto done = std::move(exchange->done);
-    done(std::move(response));
+    // From the event loop, not from inside a socket's signal: done may destroy this client.
+    QTimer::singleShot(0, this, [this, exchange] {
+        --m_pending;
+        auto done = std::move(exchange->done);
+        done(std::move(exchange->response));
+    });
 }
 
 } // namespace pw

@@ -5,13 +5,13 @@
 #include <QByteArray>
 #include <QList>
 #include <QNetworkReply>
+#include <QHash>
 #include <QObject>
+#include <QSslCertificate>
 #include <QUrl>
 
 #include <functional>
 #include <utility>
-
-class QNetworkAccessManager;
 
 namespace pw {
 
@@ -34,6 +34,9 @@ struct HttpRequest
     bool keepBody = true;          // false: count and hash the body, keep nothing (blobs)
     qint64 maxKeptBytes = 4 << 20; // a longer kept body fails (manifests are at most 4 MiB)
     qint64 byteLimit = -1;         // stop reading after this many body bytes (a byte budget)
+    // TLS: certificates trusted besides the system store (a registry's ca_file), for every hop.
+    QList<QSslCertificate> caCertificates;
+    bool verifyPeer = true; // false only where docker skips the check too (its insecure range)
 };
 
 struct HttpResponse
@@ -43,6 +46,7 @@ struct HttpResponse
     QNetworkReply::NetworkError error = QNetworkReply::NoError; // transport errors only
     bool timedOut = false;
     bool truncated = false; // byteLimit reached; the body is incomplete
+    bool certificateRejected = false; // TLS failed on the peer's certificate, not the protocol
     QString errorString;    // for error/timedOut: what went wrong, without URLs' queries
     // reason, errorString and an error status's body (not 2xx) come with the client's secrets
     // masked: a server that echoes credentials back cannot put them in a message.
@@ -62,9 +66,13 @@ struct HttpResponse
     bool failed() const { return timedOut || error != QNetworkReply::NoError; }
 };
 
-// The registry client's only door to the network: one QNetworkAccessManager, value-type
-// requests and responses, a deadline per request and redirects followed by hand, so that
-// credentials stay with the host they were meant for. Runs on the thread's event loop.
+// The registry and CI clients' only door to the network: value-type requests and responses,
+// a deadline per request that always holds, redirects followed by hand so that credentials stay
+// with the host they were meant for, and kept-alive HTTP/1.1 connections (at most
+// MaxConnectionsPerOrigin per scheme, host and port). Runs on the thread's event loop. It
+// speaks HTTP/1.1 itself over QTcpSocket/QSslSocket (HttpResponseReader) rather than through
+// QNetworkAccessManager, whose reader in Qt 6.4 buffers response headers without a limit on a
+// thread of its own: a server sending headers forever kept a core busy past every deadline.
 class HttpClient : public QObject
 {
     Q_OBJECT
@@ -77,6 +85,11 @@ public:
 
     // Requests that have not finished yet.
     int pending() const { return m_pending; }
+    // Connections open now, busy or idle (kept MaxIdleMs after their last response).
+    int connections() const;
+
+    static constexpr int MaxConnectionsPerOrigin = 6;
+    static constexpr int MaxIdleMs = 30'000;
 
     // Every credential this client has sent (and those declared with addSecret()): apply it to
     // any text made from what a server sent before it is stored, printed or logged.
@@ -90,11 +103,28 @@ public:
 
 private:
     struct Exchange;
-    void start(std::shared_ptr<Exchange> exchange);
-    void finish(const std::shared_ptr<Exchange> &exchange, QNetworkReply *reply);
+    class Connection;
+    struct Origin
+    {
+        QList<Connection *> idle;
+        int open = 0;
+        QList<std::shared_ptr<Exchange>> waiting;
+    };
+
+    void start(std::shared_ptr<Exchange> exchange); // the current hop of an exchange
+    void assign(const QString &key);                // waiting exchanges onto connections
+    Connection *open(const QString &key, const Exchange &exchange);
+    void transmit(Connection *connection);
+    void readFrom(Connection *connection);
+    void failed(Connection *connection, int socketError);
+    bool take(const std::shared_ptr<Exchange> &exchange, QByteArrayView body);
+    void hopDone(Connection *connection, bool reusable);
+    void drop(Connection *connection);
+    void timeout(const std::shared_ptr<Exchange> &exchange);
+    void finish(const std::shared_ptr<Exchange> &exchange);
     void complete(const std::shared_ptr<Exchange> &exchange);
 
-    QNetworkAccessManager *m_network;
+    QHash<QString, Origin> m_origins;
     SecretMask m_secrets;
     int m_pending = 0;
 };

@@ -247,6 +247,35 @@ def ci_page_seeds():
           b'rel="first", <https://gitlab.example.com/api/v4/projects/42/pipelines?page=3>; rel=next')
 
 
+def http_response_seeds():
+    """Responses as registries, token servers and CI APIs send them (framing byte first: the
+    read size, and 0x80 for a response to HEAD)."""
+    clear("http_response")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType":
+                           "application/vnd.docker.distribution.manifest.v2+json"}).encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (manifest[:20], manifest[20:]))
+    responses = {
+        "manifest": b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.distribution."
+                    b"manifest.v2+json\r\nDocker-Content-Digest: sha256:" + b"0" * 64 +
+                    b"\r\nContent-Length: %d\r\n\r\n" % len(manifest) + manifest,
+        "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked +
+                   b"0\r\nX-Trailer: 1\r\n\r\n",
+        "challenge": b"HTTP/1.1 401 Unauthorized\r\nWww-Authenticate: Bearer realm=\"https://"
+                     b"auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:"
+                     b"library/busybox:pull\"\r\nContent-Length: 0\r\n\r\n",
+        "ratelimit": b"HTTP/1.1 429 Too Many Requests\r\nRateLimit-Limit: 100;w=21600\r\n"
+                     b"RateLimit-Remaining: 0;w=21600\r\nRetry-After: 3600\r\nConnection: close"
+                     b"\r\n\r\n{\"errors\":[{\"code\":\"TOOMANYREQUESTS\"}]}",
+        "redirect": b"HTTP/1.1 307 Temporary Redirect\r\nLocation: https://blobs.example/x?sig=1"
+                    b"\r\nContent-Length: 11\r\n\r\nredirecting",
+        "continue": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 204 No Content\r\n\r\n",
+        "folded": b"HTTP/1.1 200 OK\r\nX-A: one\r\n\ttwo\r\n\r\nto the close",
+    }
+    for name, wire in responses.items():
+        for framing in (1, 7, 0x80 | 64):
+            write("http_response", f"{name}-{framing}", bytes([framing]) + wire)
+
+
 def csv_seeds():
     clear("csv")
     lines = []
@@ -271,6 +300,7 @@ def main():
     json_seeds()
     ci_page_seeds()
     csv_seeds()
+    http_response_seeds()
 
 
 if __name__ == "__main__":

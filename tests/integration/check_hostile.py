@@ -80,6 +80,7 @@ class Run:
         self.out = out[0].decode(errors="replace")
         self.err = err[0].decode(errors="replace")
         self.rss_mb = usage.ru_maxrss / 1024
+        self.cpu = usage.ru_utime + usage.ru_stime
         self.elapsed = time.monotonic() - start
 
     def __str__(self):
@@ -111,6 +112,21 @@ def check_probes(exe, env):
         check(r.rc == 1 and line.get("outcome") == "fail", f"endless manifest: a failure: {r}")
         check(r.rss_mb < 100 * SCALE,
               f"endless manifest: RSS {r.rss_mb:.0f} MB, want < {100 * SCALE}")
+        # Headers that never end: the probe fails at the header limit, long before its timeout,
+        # the process exits at once, and a good image probed beside it is not held up.
+        r = Run(exe, env, ["probe", "--no-store", "--timeout", "20",
+                           f"{host}/endlessheader/app:latest", f"{host}/ok/plain:latest"])
+        lines = {l.get("ref"): l for l in map(json.loads, r.out.splitlines())} if r.rc in (0, 1) else {}
+        bad = lines.get(f"{host}/endlessheader/app:latest", {})
+        check(r.rc == 1 and bad.get("category") == "transport" and
+              "headers longer than" in (bad.get("message") or ""),
+              f"endless header: a transport failure at the header limit: {r}")
+        check(lines.get(f"{host}/ok/plain:latest", {}).get("outcome") == "ok",
+              f"endless header: the good image beside it is ok: {r}")
+        check(r.elapsed < 5 * SCALE and r.cpu < 3 * SCALE,
+              f"endless header: {r.elapsed:.1f} s, {r.cpu:.1f} s CPU (timeout 20 s), want < "
+              f"{5 * SCALE} s and < {3 * SCALE} s CPU")
+        check(r.rss_mb < 100 * SCALE, f"endless header: RSS {r.rss_mb:.0f} MB, want < {100 * SCALE}")
 
 
 def check_render(exe, env, work):
