@@ -62,6 +62,10 @@ private slots:
     void transportErrors_data();
     void transportErrors();
 
+    void keepAliveReusesTheConnection();
+    void staleConnectionIsRetried();
+    void atMostSixConnectionsPerOrigin();
+
     void httpsToPlainServer();
     void untrustedCertificate();
     void httpsRedirects_data();
@@ -180,6 +184,66 @@ private:
     QTcpServer *m_server;
     Handler m_handler;
     QList<Request> m_requests;
+};
+
+// An HTTP/1.1 server that keeps connections alive: it answers each GET on a connection with
+// "<connection>:<request>" after delayMs. After closeAfter responses on a connection, it closes
+// the connection when the next request arrives, unanswered: the race of a server's idle timeout
+// with a client's next request.
+class KeepAliveServer : public QObject
+{
+public:
+    explicit KeepAliveServer(int closeAfter = 0, int delayMs = 0)
+        : m_closeAfter(closeAfter), m_delayMs(delayMs)
+    {
+        connect(&m_server, &QTcpServer::pendingConnectionAvailable, this, [this] {
+            while (m_server.hasPendingConnections())
+                accept(m_server.nextPendingConnection());
+        });
+        if (!m_server.listen(QHostAddress::LocalHost, 0))
+            qFatal("cannot listen on 127.0.0.1: %s", qPrintable(m_server.errorString()));
+    }
+
+    quint16 port() const { return m_server.serverPort(); }
+    int accepted() const { return m_accepted; }
+    int mostAtOnce() const { return m_mostAtOnce; }
+
+private:
+    void accept(QTcpSocket *socket)
+    {
+        const int id = ++m_accepted;
+        m_mostAtOnce = std::max(m_mostAtOnce, ++m_open);
+        auto served = std::make_shared<int>(0);
+        auto buffer = std::make_shared<QByteArray>();
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            --m_open;
+            socket->deleteLater();
+        });
+        connect(socket, &QTcpSocket::readyRead, socket, [=, this] {
+            *buffer += socket->readAll();
+            for (qsizetype end = buffer->indexOf("\r\n\r\n"); end >= 0;
+                 end = buffer->indexOf("\r\n\r\n")) {
+                buffer->remove(0, end + 4);
+                if (m_closeAfter > 0 && *served >= m_closeAfter) {
+                    socket->disconnectFromHost();
+                    return;
+                }
+                const int n = ++*served;
+                QTimer::singleShot(m_delayMs, socket, [=, this] {
+                    const QByteArray body = QByteArray::number(id) + ':' + QByteArray::number(n);
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: " +
+                                  QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                });
+            }
+        });
+    }
+
+    QTcpServer m_server;
+    int m_closeAfter;
+    int m_delayMs;
+    int m_accepted = 0;
+    int m_open = 0;
+    int m_mostAtOnce = 0;
 };
 
 using Headers = QList<std::pair<QByteArray, QByteArray>>;
@@ -789,6 +853,61 @@ void TstHttpClient::transportErrors()
     QVERIFY2(said.contains(description), qPrintable(said));
     QVERIFY2(!said.contains(u"s3cr3t"_s), qPrintable(said));
     QVERIFY2(!response->errorString.contains(u"s3cr3t"_s), qPrintable(response->errorString));
+    QCOMPARE(client.pending(), 0);
+}
+
+void TstHttpClient::keepAliveReusesTheConnection()
+{
+    KeepAliveServer server;
+    HttpClient client;
+    HttpRequest request;
+    request.url = httpUrl(server.port(), u"/v2/"_s);
+    for (int n = 1; n <= 3; ++n) {
+        const std::optional<HttpResponse> response = run(client, request);
+        QVERIFY(response);
+        QVERIFY2(!response->failed(), qPrintable(response->errorString));
+        QCOMPARE(response->body, "1:" + QByteArray::number(n));
+    }
+    QCOMPARE(server.accepted(), 1);
+    QCOMPARE(client.connections(), 1);
+}
+
+void TstHttpClient::staleConnectionIsRetried()
+{
+    // Each connection serves one response and closes on the second request: the client sends
+    // that request again on a new connection.
+    KeepAliveServer server(1);
+    HttpClient client;
+    HttpRequest request;
+    request.url = httpUrl(server.port(), u"/v2/"_s);
+    for (int n = 1; n <= 5; ++n) {
+        const std::optional<HttpResponse> response = run(client, request);
+        QVERIFY(response);
+        QVERIFY2(!response->failed(), qPrintable(response->errorString));
+        QCOMPARE(response->body, QByteArray::number(n) + ":1");
+    }
+    QCOMPARE(server.accepted(), 5);
+}
+
+void TstHttpClient::atMostSixConnectionsPerOrigin()
+{
+    KeepAliveServer server(0, 30);
+    HttpClient client;
+    HttpRequest request;
+    request.url = httpUrl(server.port(), u"/v2/"_s);
+    int answered = 0;
+    QEventLoop loop;
+    QTimer::singleShot(10'000, &loop, &QEventLoop::quit);
+    for (int i = 0; i < 30; ++i)
+        client.send(request, [&](HttpResponse response) {
+            QVERIFY2(!response.failed(), qPrintable(response.errorString));
+            if (++answered == 30)
+                loop.quit();
+        });
+    loop.exec();
+    QCOMPARE(answered, 30);
+    QCOMPARE(server.accepted(), HttpClient::MaxConnectionsPerOrigin);
+    QCOMPARE(server.mostAtOnce(), HttpClient::MaxConnectionsPerOrigin);
     QCOMPARE(client.pending(), 0);
 }
 
