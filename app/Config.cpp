@@ -34,6 +34,7 @@ namespace {
 using json = nlohmann::json;
 constexpr qint64 MaxFileBytes = 1 << 20;
 constexpr qint64 MinIntervalMs = 10 * 1000;
+constexpr qint64 MaxCaFileBytes = 4 << 20;
 
 QString fromStd(std::string_view text)
 {
@@ -98,7 +99,9 @@ enum Need
 class ConfigReader
 {
 public:
-    explicit ConfigReader(const JsonDocument &document) : m_document(document) {}
+    ConfigReader(const JsonDocument &document, QString directory)
+        : m_document(document), m_directory(std::move(directory))
+    {}
 
     Config read(const json &root)
     {
@@ -280,7 +283,7 @@ private:
 
     void readRegistry(const Node &n, Config &config)
     {
-        allowKeys(n, {"host", "insecure", "auth"});
+        allowKeys(n, {"host", "insecure", "ca_file", "auth"});
         RegistryConfig registry;
         registry.host = string(n, "host", NonEmpty);
         if (!failed() && (hasSpace(registry.host) || registry.host.contains(u'/')))
@@ -291,13 +294,43 @@ private:
                           u"duplicate registry \"%1\" (first listed at %2)"_s.arg(
                               registry.host, earlier(n, i, "host")));
         }
-        registry.insecure = boolean(n, "insecure");
+        if (find(n, "insecure"))
+            registry.insecure = boolean(n, "insecure");
+        readCaFile(n, registry);
         if (const json *auth = find(n, "auth"); auth && !auth->is_object())
             failValue(n, "auth", u"\"auth\" must be an object, got "_s + describe(*auth));
         else if (auth)
             readAuth({auth, JsonDocument::childPointer(n.path, "auth"), n.name + u".auth"_s},
                      registry);
         config.registries.append(registry);
+    }
+    // PEM certificates, read now: a missing or wrong file is the config's error, at its line.
+    void readCaFile(const Node &n, RegistryConfig &registry)
+    {
+        if (!find(n, "ca_file"))
+            return;
+        QString path = string(n, "ca_file", NonEmpty);
+        if (failed())
+            return;
+        if (path == u"~" || path.startsWith(u"~/"))
+            path = QDir::homePath() + path.mid(1);
+        path = QDir::cleanPath(QDir(m_directory).absoluteFilePath(path));
+        const QFileInfo info(path);
+        QFile file(path);
+        if (!info.isFile())
+            return failValue(n, "ca_file",
+                             u"\"ca_file\": cannot read %1: %2"_s.arg(path, info.exists() ? u"not a regular file"_s
+                                                                            : u"no such file"_s));
+        if (info.size() > MaxCaFileBytes)
+            return failValue(n, "ca_file",
+                             u"\"ca_file\": %1 is larger than %2 MiB, not a certificate bundle"_s.arg(path).arg(
+                                 MaxCaFileBytes >> 20));
+        if (!file.open(QIODevice::ReadOnly))
+            return failValue(n, "ca_file", u"\"ca_file\": cannot read %1: %2"_s.arg(path, file.errorString()));
+        registry.caCertificates = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
+        if (registry.caCertificates.isEmpty())
+            return failValue(n, "ca_file", u"\"ca_file\": no PEM certificate in "_s + path);
+        registry.caFile = path;
     }
     void readAuth(const Node &n, RegistryConfig &registry)
     {
@@ -443,6 +476,7 @@ private:
     }
 
     const JsonDocument &m_document;
+    const QString m_directory; // the config file's: relative paths start there
 };
 
 } // namespace
@@ -455,7 +489,7 @@ Result<Config> Config::parse(const QByteArray &data, const QString &fileName)
     const Result<JsonDocument> document = JsonDocument::parse(data, fileName);
     if (!document)
         return Error{document.error()};
-    ConfigReader reader(*document);
+    ConfigReader reader(*document, QFileInfo(fileName).absolutePath());
     Config config = reader.read(document->root());
     if (reader.m_error)
         return *reader.m_error;

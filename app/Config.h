@@ -4,7 +4,10 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QSslCertificate>
 #include <QString>
+
+#include <optional>
 
 namespace pw {
 
@@ -12,8 +15,12 @@ namespace pw {
 // environment variables that hold them.
 struct RegistryConfig
 {
-    QString host;                              // "localhost:5000"
-    bool insecure = false;                     // plain HTTP or unverified TLS
+    QString host; // "localhost:5000"
+    // true: plain HTTP; false: HTTPS only, the certificate checked. Unset: HTTPS, except that a
+    // loopback registry is reached as docker reaches its default insecure range (RegistryClient).
+    std::optional<bool> insecure;
+    QString caFile;                          // absolute path, or empty
+    QList<QSslCertificate> caCertificates;   // read from caFile, trusted besides the system store
     QString authType = QStringLiteral("none"); // "none", "basic" or "token"
     QString username;
     QString usernameEnv;

@@ -32,7 +32,7 @@ namespace {
 // follow alphabetically.
 const QStringList KeyOrder = {
     u"registries"_s,   u"images"_s,       u"ci"_s,        u"rules"_s,    u"retention"_s,
-    u"host"_s,         u"insecure"_s,     u"auth"_s,      u"type"_s,     u"username"_s,
+    u"host"_s,         u"insecure"_s,     u"ca_file"_s,   u"auth"_s,      u"type"_s,     u"username"_s,
     u"username_env"_s, u"password_env"_s, u"token_env"_s, u"ref"_s,      u"group"_s,
     u"label"_s,        u"interval"_s,     u"deep"_s,      u"platform"_s, u"timeout"_s,
     u"provider"_s,     u"repo"_s,         u"project"_s,   u"path"_s,     u"workflow"_s,

@@ -87,6 +87,7 @@ public:
     bool ready = false;                 // connected (and, for https, encrypted)
     int served = 0;                     // responses read to their end
     QList<QSslError> certificateErrors;
+    bool handshakeTimedOut = false;
     QTimer idle;
 };
 
@@ -254,9 +255,9 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
                      QString::number(url.port(url.scheme() == u"https" ? 443 : 80));
     if (url.scheme() == u"https") {
         QCryptographicHash trust(QCryptographicHash::Sha1);
-        for (const QSslCertificate &certificate : request.caCertificates)
+        for (const QSslCertificate &certificate : request.tls.caCertificates)
             trust.addData(certificate.digest(QCryptographicHash::Sha256));
-        origin += (request.verifyPeer ? u" verify "_s : u" unverified "_s) +
+        origin += (request.tls.verifyPeer ? u" verify "_s : u" unverified "_s) +
                   QString::fromLatin1(trust.result().toHex());
     }
     exchange->origin = origin;
@@ -327,9 +328,9 @@ HttpClient::Connection *HttpClient::open(const QString &key, const Exchange &exc
         return connection;
     }
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    if (!exchange.request.caCertificates.isEmpty())
-        configuration.addCaCertificates(exchange.request.caCertificates);
-    configuration.setPeerVerifyMode(exchange.request.verifyPeer ? QSslSocket::VerifyPeer
+    if (!exchange.request.tls.caCertificates.isEmpty())
+        configuration.addCaCertificates(exchange.request.tls.caCertificates);
+    configuration.setPeerVerifyMode(exchange.request.tls.verifyPeer ? QSslSocket::VerifyPeer
                                                                 : QSslSocket::VerifyNone);
     configuration.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
     secure->setSslConfiguration(configuration);
@@ -337,6 +338,13 @@ HttpClient::Connection *HttpClient::open(const QString &key, const Exchange &exc
     // Never ignored: the handshake fails and the request, credentials and all, is never sent.
     connect(secure, &QSslSocket::sslErrors, connection,
             [connection](const QList<QSslError> &errors) { connection->certificateErrors = errors; });
+    if (const qint64 limit = exchange.request.tls.handshakeTimeoutMs; limit > 0)
+        QTimer::singleShot(std::min<qint64>(limit, INT_MAX), connection, [this, connection] {
+            if (connection->ready || !connection->exchange)
+                return;
+            connection->handshakeTimedOut = true;
+            failed(connection, QAbstractSocket::SslHandshakeFailedError);
+        });
     secure->connectToHostEncrypted(url.host(), port);
     return connection;
 }
@@ -460,9 +468,16 @@ void HttpClient::failed(Connection *connection, int socketError)
     if (!connection->certificateErrors.isEmpty()) {
         response.certificateRejected = true;
         response.errorString = describeCertificate(connection->certificateErrors, exchange->url.host());
+    } else if (connection->handshakeTimedOut) {
+        response.tlsNotSpoken = true;
+        response.errorString = u"tls: no handshake within %1 s"_s.arg(
+            exchange->request.tls.handshakeTimeoutMs / 1000.0);
     } else if (response.error == QNetworkReply::SslHandshakeFailedError) {
+        response.tlsNotSpoken = true;
         response.errorString = u"tls: handshake failed: "_s + connection->socket->errorString();
     } else if (error == QAbstractSocket::RemoteHostClosedError) {
+        // Closed in the middle of the handshake: no TLS server on that port either.
+        response.tlsNotSpoken = qobject_cast<QSslSocket *>(connection->socket) && !connection->ready;
         response.errorString = reader.error();
     } else {
         response.errorString = connection->socket->errorString();

@@ -15,6 +15,16 @@
 
 namespace pw {
 
+// Whom an https connection trusts.
+struct TlsSettings
+{
+    QList<QSslCertificate> caCertificates; // trusted besides the system store (a ca_file)
+    bool verifyPeer = true; // false only where docker skips the check too (its insecure range)
+    // > 0: a handshake not done by then fails as tlsNotSpoken. Many plain HTTP servers wait
+    // for a line end that a ClientHello may never contain.
+    qint64 handshakeTimeoutMs = 0;
+};
+
 // One HTTP exchange as a value: what to send and how far to go.
 struct HttpRequest
 {
@@ -34,9 +44,7 @@ struct HttpRequest
     bool keepBody = true;          // false: count and hash the body, keep nothing (blobs)
     qint64 maxKeptBytes = 4 << 20; // a longer kept body fails (manifests are at most 4 MiB)
     qint64 byteLimit = -1;         // stop reading after this many body bytes (a byte budget)
-    // TLS: certificates trusted besides the system store (a registry's ca_file), for every hop.
-    QList<QSslCertificate> caCertificates;
-    bool verifyPeer = true; // false only where docker skips the check too (its insecure range)
+    TlsSettings tls; // for every https hop
 };
 
 struct HttpResponse
@@ -46,7 +54,10 @@ struct HttpResponse
     QNetworkReply::NetworkError error = QNetworkReply::NoError; // transport errors only
     bool timedOut = false;
     bool truncated = false; // byteLimit reached; the body is incomplete
-    bool certificateRejected = false; // TLS failed on the peer's certificate, not the protocol
+    bool certificateRejected = false; // TLS failed on the peer's certificate
+    // https: the peer broke the handshake off without a certificate to complain about; it may
+    // speak plain HTTP on that port.
+    bool tlsNotSpoken = false;
     QString errorString;    // for error/timedOut: what went wrong, without URLs' queries
     // reason, errorString and an error status's body (not 2xx) come with the client's secrets
     // masked: a server that echoes credentials back cannot put them in a message.

@@ -82,9 +82,30 @@ QList<ConfigColumn> SettingsColumns::registries()
     host.check = [](const QJsonObject &, const QString &value) {
         return value.isEmpty() ? tr("enter a host like localhost:5000") : QString();
     };
-    ConfigColumn insecure =
-        text(tr("Insecure"), u"insecure"_s, tr("Plain HTTP or an unverified certificate"));
-    insecure.kind = ConfigColumn::Check;
+    // "insecure" has three states: unset (auto), false (HTTPS only), true (plain HTTP).
+    ConfigColumn transport =
+        text(tr("Transport"), u"insecure"_s,
+             tr("auto: HTTPS; a loopback registry as docker reaches it (HTTPS without checking "
+                "the certificate unless a CA file is given, plain HTTP when it speaks no TLS). "
+                "https: HTTPS only, the certificate checked. http: plain HTTP."));
+    transport.kind = ConfigColumn::Choice;
+    transport.choices = {u"auto"_s, u"https"_s, u"http"_s};
+    transport.read = [](const QJsonObject &registry) {
+        const QJsonValue insecure = registry.value(u"insecure"_s);
+        if (!insecure.isBool())
+            return u"auto"_s;
+        return insecure.toBool() ? u"http"_s : u"https"_s;
+    };
+    transport.write = [](QJsonObject &registry, const QString &choice) {
+        if (choice == u"auto")
+            registry.remove(u"insecure"_s);
+        else
+            registry.insert(u"insecure"_s, choice == u"http");
+    };
+    ConfigColumn caFile =
+        text(tr("CA file"), u"ca_file"_s,
+             tr("PEM certificates to trust besides the system's, for a registry with a private "
+                "CA; relative to the config file"));
 
     ConfigColumn auth = text(tr("Authentication"), u"auth.type"_s,
                              tr("none, basic (username and password) or token"));
@@ -147,7 +168,7 @@ QList<ConfigColumn> SettingsColumns::registries()
                                     "secret")
                                : checkEnvName(value);
     };
-    return {host, insecure, auth, user, userEnv, secret};
+    return {host, transport, caFile, auth, user, userEnv, secret};
 }
 
 QList<ConfigColumn> SettingsColumns::ciSources(const ConfigEditor *editor)

@@ -21,9 +21,9 @@ QString formatBytes(qint64 bytes)
 }
 } // namespace
 
-ImageProbe::ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference, QUrl apiBase,
-                       ProbeOptions options, Done done)
-    : m_http(http), m_auth(auth), m_apiBase(std::move(apiBase)), m_options(std::move(options)),
+ImageProbe::ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference,
+                       RegistryEndpoint endpoint, ProbeOptions options, Done done)
+    : m_http(http), m_auth(auth), m_endpoint(std::move(endpoint)), m_options(std::move(options)),
       m_done(std::move(done))
 {
     m_result.reference = std::move(reference);
@@ -40,7 +40,7 @@ void ImageProbe::start()
     probeManifest();
 }
 
-void ImageProbe::checkApiVersionFirst(std::function<void()> onConfirmed)
+void ImageProbe::checkApiVersionFirst(std::function<void(const QUrl &)> onConfirmed)
 {
     m_onApiConfirmed = std::move(onConfirmed);
 }
@@ -50,10 +50,18 @@ void ImageProbe::checkApiVersion()
     // OCI end-1: 200 or 401 means a distribution API lives here; anything else that it does
     // not, which a manifest 404 alone would misreport as a missing image.
     HttpRequest request;
-    request.url = m_apiBase;
+    request.url = m_endpoint.apiBase;
     request.url.setPath(u"/v2/"_s);
     request.timeoutMs = remainingMs();
+    request.tls = m_endpoint.tls;
     m_http->send(std::move(request), [self = shared_from_this()](const HttpResponse &response) {
+        RegistryEndpoint &endpoint = self->m_endpoint;
+        if (response.failed() && response.tlsNotSpoken && endpoint.plainFallback) {
+            // No TLS on that port: docker then tries plain HTTP, and so does this probe.
+            endpoint.apiBase.setScheme(u"http"_s);
+            endpoint.plainFallback = false;
+            return self->checkApiVersion();
+        }
         if (response.failed())
             return self->failTransport(response, u"version"_s, u"GET"_s);
         if (response.status != 200 && response.status != 401) {
@@ -62,7 +70,7 @@ void ImageProbe::checkApiVersion()
                 response, u"version"_s,
                 u"GET %1 (no registry API here)"_s.arg(HttpClient::displayUrl(response.finalUrl)));
         }
-        std::exchange(self->m_onApiConfirmed, nullptr)();
+        std::exchange(self->m_onApiConfirmed, nullptr)(endpoint.apiBase);
         self->probeManifest();
     });
 }
@@ -78,7 +86,7 @@ void ImageProbe::probeManifest()
 
 QUrl ImageProbe::url(const QString &path) const
 {
-    QUrl url = m_apiBase;
+    QUrl url = m_endpoint.apiBase;
     url.setPath(u"/v2/"_s + m_result.reference.repository + path);
     return url;
 }
@@ -112,6 +120,7 @@ void ImageProbe::registryRequest(HttpRequest request, Handler handler, int authR
             : m_auth->authorization(m_result.reference.registry, m_result.reference.repository,
                                     QDateTime::currentMSecsSinceEpoch());
     request.timeoutMs = remainingMs();
+    request.tls = m_endpoint.tls;
     const HttpRequest sent = request;
     m_http->send(std::move(request), [self = shared_from_this(), sent, handler,
                                       authRetries](const HttpResponse &response) {
@@ -121,7 +130,7 @@ void ImageProbe::registryRequest(HttpRequest request, Handler handler, int authR
             return handler(response);
         self->m_auth->answer(
             self->m_result.reference.registry, self->m_result.reference.repository, response,
-            sent.authorization, self->remainingMs(),
+            sent.authorization, sent.tls, self->remainingMs(),
             [self, sent, handler, authRetries, status = response.status](const AuthAnswer &answer) {
                 if (!answer.ok())
                     return self->fail(answer.category,

@@ -14,6 +14,16 @@ namespace pw {
 
 class RegistryAuth;
 
+// Where a registry's API is and how to reach it.
+struct RegistryEndpoint
+{
+    QUrl apiBase; // https://host[:port] or http://…
+    TlsSettings tls;
+    // On https: when the host speaks no TLS, try the same port over plain HTTP (docker's
+    // default insecure range).
+    bool plainFallback = false;
+};
+
 struct ProbeOptions
 {
     bool deep = false;
@@ -34,12 +44,13 @@ class ImageProbe : public std::enable_shared_from_this<ImageProbe>
 public:
     using Done = std::function<void(ProbeResult)>;
 
-    ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference, QUrl apiBase,
-               ProbeOptions options, Done done);
+    ImageProbe(HttpClient *http, RegistryAuth *auth, ImageReference reference,
+               RegistryEndpoint endpoint, ProbeOptions options, Done done);
 
     // Before the manifest, GET /v2/ to learn whether the host serves the registry API at all;
-    // onConfirmed runs when it does (the client then skips the check for later probes).
-    void checkApiVersionFirst(std::function<void()> onConfirmed);
+    // onConfirmed runs with the API base that answered (the client then skips the check for
+    // later probes, and goes to that base).
+    void checkApiVersionFirst(std::function<void(const QUrl &)> onConfirmed);
     void start();
 
 private:
@@ -69,10 +80,10 @@ private:
 
     HttpClient *m_http;
     RegistryAuth *m_auth;
-    QUrl m_apiBase;
+    RegistryEndpoint m_endpoint;
     ProbeOptions m_options;
     Done m_done;
-    std::function<void()> m_onApiConfirmed;
+    std::function<void(const QUrl &)> m_onApiConfirmed;
     ProbeResult m_result;
     QElapsedTimer m_clock;
     QList<Descriptor> m_blobs;

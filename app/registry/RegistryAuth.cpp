@@ -84,7 +84,8 @@ QByteArray RegistryAuth::authorization(const QString &registry, const QString &r
 }
 
 void RegistryAuth::answer(const QString &registry, const QString &repository,
-                          const HttpResponse &response, const QByteArray &sent, qint64 timeoutMs,
+                          const HttpResponse &response, const QByteArray &sent,
+                          const TlsSettings &tls, qint64 timeoutMs,
                           std::function<void(AuthAnswer)> done)
 {
     const QList<AuthChallenge> challenges =
@@ -120,7 +121,7 @@ void RegistryAuth::answer(const QString &registry, const QString &repository,
         if (key.realm.isEmpty())
             return done(failure(Category::Auth, response.status,
                                 u"%1 (the Bearer challenge names no realm)"_s.arg(said)));
-        return fetchToken(key, credential, timeoutMs, std::move(done));
+        return fetchToken(key, credential, tls, timeoutMs, std::move(done));
     }
 
     if (basicChallenge) {
@@ -139,7 +140,8 @@ void RegistryAuth::answer(const QString &registry, const QString &repository,
 }
 
 void RegistryAuth::fetchToken(const TokenKey &key, const std::optional<Credential> &credential,
-                              qint64 timeoutMs, std::function<void(AuthAnswer)> done)
+                              const TlsSettings &tls, qint64 timeoutMs,
+                              std::function<void(AuthAnswer)> done)
 {
     // Probes of one repository that all meet the challenge at once share one token request.
     auto waiting = m_fetching.find(key);
@@ -151,6 +153,7 @@ void RegistryAuth::fetchToken(const TokenKey &key, const std::optional<Credentia
 
     HttpRequest request;
     request.timeoutMs = timeoutMs;
+    request.tls = tls;
     QUrl url(key.realm);
     const bool identity = credential && credential->kind == Credential::Kind::IdentityToken;
     if (identity) {

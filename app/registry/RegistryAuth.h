@@ -40,10 +40,12 @@ public:
     // credentials for a registry known to want them, or the configured registry token.
     QByteArray authorization(const QString &registry, const QString &repository, qint64 nowMs);
 
-    // Answers the 401 `challenge` got for a request that carried `sent` (maybe empty).
+    // Answers the 401 `challenge` got for a request that carried `sent` (maybe empty). A token
+    // endpoint is reached with the registry's TLS settings (docker uses one transport for both).
     // done runs once, perhaps synchronously.
     void answer(const QString &registry, const QString &repository, const HttpResponse &challenge,
-                const QByteArray &sent, qint64 timeoutMs, std::function<void(AuthAnswer)> done);
+                const QByteArray &sent, const TlsSettings &tls, qint64 timeoutMs,
+                std::function<void(AuthAnswer)> done);
 
     // A credential problem found before any request (an unset variable): the error to report.
     std::optional<QString> credentialError(const QString &registry);
@@ -51,7 +53,7 @@ public:
 private:
     const Result<std::optional<Credential>> &credential(const QString &registry);
     void fetchToken(const TokenKey &key, const std::optional<Credential> &credential,
-                    qint64 timeoutMs, std::function<void(AuthAnswer)> done);
+                    const TlsSettings &tls, qint64 timeoutMs, std::function<void(AuthAnswer)> done);
 
     HttpClient *m_http;
     QList<RegistryConfig> m_registries;

@@ -31,16 +31,30 @@ bool RegistryClient::isLoopback(const QString &registry)
     return !address.isNull() && address.isLoopback();
 }
 
-QUrl RegistryClient::apiBase(const QString &registry) const
+RegistryEndpoint RegistryClient::endpoint(const QString &registry) const
 {
     const auto configured =
         std::find_if(m_registries.cbegin(), m_registries.cend(),
                      [&](const RegistryConfig &r) { return r.host == registry; });
-    const bool plain = m_insecure || isLoopback(registry) ||
-                       (configured != m_registries.cend() && configured->insecure);
+    const bool listed = configured != m_registries.cend();
+    const bool said = listed && configured->insecure.has_value(); // "insecure": true or false
+    const bool plain = m_insecure || (said && *configured->insecure);
+    RegistryEndpoint endpoint;
+    if (listed)
+        endpoint.tls.caCertificates = configured->caCertificates;
+    if (!plain && !said && isLoopback(registry)) {
+        endpoint.plainFallback = true;
+        endpoint.tls.verifyPeer = !endpoint.tls.caCertificates.isEmpty();
+        endpoint.tls.handshakeTimeoutMs = LoopbackHandshakeMs;
+    }
     // The Docker Hub API lives on registry-1.docker.io (distribution/reference normalize.go).
     const QString host = registry == u"docker.io"_s ? u"registry-1.docker.io"_s : registry;
-    return QUrl((plain ? u"http://"_s : u"https://"_s) + host);
+    endpoint.apiBase = m_apiConfirmed.value(registry, QUrl((plain ? u"http://"_s : u"https://"_s) + host));
+    if (m_apiConfirmed.contains(registry)) { // the scheme is known now
+        endpoint.plainFallback = false;
+        endpoint.tls.handshakeTimeoutMs = 0;
+    }
+    return endpoint;
 }
 
 void RegistryClient::probe(const ImageReference &reference, ProbeOptions options,
@@ -60,7 +74,7 @@ void RegistryClient::startNext(const QString &registry)
         Queued next = waiting->dequeue();
         ++m_running[registry];
         auto probe = std::make_shared<ImageProbe>(
-            &m_http, &m_auth, next.reference, apiBase(registry), std::move(next.options),
+            &m_http, &m_auth, next.reference, endpoint(registry), std::move(next.options),
             [this, registry, done = std::move(next.done)](const ProbeResult &result) {
                 --m_running[registry];
                 noteResult(result);
@@ -70,7 +84,8 @@ void RegistryClient::startNext(const QString &registry)
                     this, [this, registry] { startNext(registry); }, Qt::QueuedConnection);
             });
         if (!m_apiConfirmed.contains(registry))
-            probe->checkApiVersionFirst([this, registry] { m_apiConfirmed.insert(registry); });
+            probe->checkApiVersionFirst(
+                [this, registry](const QUrl &apiBase) { m_apiConfirmed.insert(registry, apiBase); });
         probe->start();
         waiting = m_waiting.find(registry);
     }

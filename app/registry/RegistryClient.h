@@ -23,7 +23,10 @@ public:
     static constexpr qint64 DefaultTimeoutMs = 30'000;
     // Nixery builds an image on the first request for it: minutes, not seconds.
     static constexpr qint64 NixeryTimeoutMs = 300'000;
-    static constexpr int DefaultMaxPerHost = 6; // also QNetworkAccessManager's HTTP/1.1 limit
+    static constexpr int DefaultMaxPerHost = 6; // also HttpClient's connections per origin
+    // A TLS server on loopback answers a ClientHello within milliseconds; a plain HTTP server
+    // may wait for a line end forever. Past this, a loopback registry is tried over HTTP.
+    static constexpr qint64 LoopbackHandshakeMs = 2'000;
     static constexpr qint64 MinBackoffMs = 30'000;
     static constexpr qint64 MaxBackoffMs = 30 * 60'000;
 
@@ -46,8 +49,12 @@ public:
     qint64 backoffUntilMs(const QString &registry) const;
 
     static qint64 defaultTimeoutMs(const ImageReference &reference);
-    // https://registry-1.docker.io for docker.io; http:// for insecure and loopback registries.
-    QUrl apiBase(const QString &registry) const;
+    // How a registry is reached: https://registry-1.docker.io for docker.io; plain HTTP with
+    // `--insecure` or "insecure": true; HTTPS checked against the system store and the
+    // registry's ca_file otherwise, except for a loopback registry the config says nothing
+    // about, which is reached as docker reaches its default insecure range: HTTPS without
+    // checking the certificate (unless a ca_file is given), plain HTTP when it speaks no TLS.
+    RegistryEndpoint endpoint(const QString &registry) const;
     static bool isLoopback(const QString &registry);
 
 private:
@@ -65,7 +72,8 @@ private:
     RegistryAuth m_auth;
     int m_maxPerHost = DefaultMaxPerHost;
     bool m_insecure = false;
-    QSet<QString> m_apiConfirmed; // registries whose GET /v2/ answered 200 or 401
+    // Registries whose GET /v2/ answered 200 or 401, at the API base that answered.
+    QHash<QString, QUrl> m_apiConfirmed;
     QHash<QString, int> m_running;
     QHash<QString, QQueue<Queued>> m_waiting;
     struct Backoff

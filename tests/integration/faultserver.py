@@ -244,6 +244,10 @@ class FaultServer:
                 if not chunk:
                     return
                 data += chunk
+                if data.startswith(b"\x16"):  # a TLS ClientHello: what docker-registry answers
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+                                 b"charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")
+                    return
                 if len(data) > 1 << 20:
                     return
             head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")

@@ -281,6 +281,14 @@ void TestSettingsDialog::authAndProviderSwitchKeepTheirValues()
              (QJsonObject{{u"type"_s, u"token"_s}, {u"token_env"_s, u"REG_PASS"_s}}));
     QVERIFY(!(registries->flags(registries->index(0, user)) & Qt::ItemIsEditable));
     QVERIFY(written[u"insecure"_s].toBool());
+    // Transport: the three states of "insecure".
+    const int transport = registries->columnOfKey(u"insecure"_s);
+    QCOMPARE(registries->index(0, transport).data().toString(), u"http"_s);
+    QVERIFY(registries->setData(registries->index(0, transport), u"auto"_s));
+    QVERIFY(!element(*f.dialog, u"registries"_s, 0).contains(u"insecure"_s));
+    QVERIFY(registries->setData(registries->index(0, transport), u"https"_s));
+    QCOMPARE(element(*f.dialog, u"registries"_s, 0)[u"insecure"_s], QJsonValue(false));
+    QVERIFY(registries->setData(registries->index(0, transport), u"http"_s));
     QVERIFY(registries->setData(registries->index(0, auth), u"none"_s));
     QVERIFY(!element(*f.dialog, u"registries"_s, 0).contains(u"auth"_s));
     QVERIFY(f.dialog->canSave());

@@ -24,6 +24,9 @@ private slots:
     void explicitMissingFile();
     void broken_data();
     void broken();
+    void insecureIsThreeWay();
+    void caFile_data();
+    void caFile();
 };
 
 namespace {
@@ -383,6 +386,84 @@ void TestConfig::broken()
     QVERIFY2(error.startsWith(u"config.json:"_s + where + u": "_s), qPrintable(error));
     QVERIFY2(error.contains(fragment), qPrintable(error));
     QVERIFY2(!error.contains(u'\n'), qPrintable(error));
+}
+
+void TestConfig::insecureIsThreeWay()
+{
+    const pw::Result<pw::Config> config = pw::Config::parse(
+        R"({"registries": [{"host": "a:5000"}, {"host": "b:5000", "insecure": false},
+                           {"host": "c:5000", "insecure": true}]})",
+        u"config.json"_s);
+    QVERIFY2(config.ok(), qPrintable(config ? QString() : config.error()));
+    QVERIFY(!config->registries[0].insecure.has_value());
+    QCOMPARE(config->registries[1].insecure, std::optional<bool>(false));
+    QCOMPARE(config->registries[2].insecure, std::optional<bool>(true));
+}
+
+namespace {
+// A throwaway self-signed CA certificate (openssl req -x509, prime256v1).
+const QByteArray CaPem =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBmjCCAUGgAwIBAgIUMkDWumky3JzxRG66i2rDhwBvun8wCgYIKoZIzj0EAwIw\n"
+    "IzEhMB8GA1UEAwwYcHVsbHdhdGNoLWNvbmZpZy10ZXN0LWNhMB4XDTI2MTIwMjIy\n"
+    "MzUyOFoXDTM2MTEyOTIyMzUyOFowIzEhMB8GA1UEAwwYcHVsbHdhdGNoLWNvbmZp\n"
+    "Zy10ZXN0LWNhMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1mla89faMwkXZWbi\n"
+    "nJBRctQL25oLAKVGRYBv/f6XwMh+Ka7FkKC5UQmHxzViAXNq1rTURlHLWsYzeWrR\n"
+    "v/kCLKNTMFEwHQYDVR0OBBYEFGjBW5ztKz51Yw/vfP7aPAzYZoHAMB8GA1UdIwQY\n"
+    "MBaAFGjBW5ztKz51Yw/vfP7aPAzYZoHAMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZI\n"
+    "zj0EAwIDRwAwRAIgUppAP4Sb2wx90SlpIklYT+WGDyCvNC3k7qSTpMqGASsCIHDT\n"
+    "v+5iPh3pf4QoFGq+7V22XH9nD1sY3E4kVM1dcIsk\n"
+    "-----END CERTIFICATE-----\n";
+} // namespace
+
+void TestConfig::caFile_data()
+{
+    QTest::addColumn<QString>("value");   // {dir}: the config's directory
+    QTest::addColumn<QString>("problem"); // empty: loads
+    QTest::newRow("relative to the config's directory") << u"certs/ca.pem"_s << QString();
+    QTest::newRow("absolute") << u"{dir}/certs/ca.pem"_s << QString();
+    QTest::newRow("a bundle with text around the certificate") << u"certs/bundle.pem"_s << QString();
+    QTest::newRow("missing") << u"certs/none.pem"_s << u"/certs/none.pem: no such file"_s;
+    QTest::newRow("a directory") << u"certs"_s << u": not a regular file"_s;
+    QTest::newRow("not PEM") << u"certs/key.txt"_s << u"no PEM certificate in "_s;
+    QTest::newRow("empty") << QString() << u"\"ca_file\" must not be empty"_s;
+}
+
+void TestConfig::caFile()
+{
+    QFETCH(QString, value);
+    QFETCH(QString, problem);
+    TestDir dir;
+    QVERIFY(QDir(dir.dir.path()).mkpath(u"certs"_s));
+    const auto write = [&](const QString &name, const QByteArray &data) {
+        QFile file(dir.path(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(data);
+    };
+    write(u"certs/ca.pem"_s, CaPem);
+    write(u"certs/bundle.pem"_s, "# the team's CA\n" + CaPem + "\n");
+    write(u"certs/key.txt"_s, "not a certificate\n");
+    const QString path = dir.path(u"config.json"_s);
+    write(u"config.json"_s, "{\"registries\": [\n  {\"host\": \"localhost:5443\", \"ca_file\": \"" +
+                                QString(value).replace(u"{dir}"_s, dir.dir.path()).toUtf8() +
+                                "\"}]}\n");
+    const pw::Result<pw::Config> config = pw::Config::load(path);
+    if (problem.isEmpty()) {
+        QVERIFY2(config.ok(), qPrintable(config ? QString() : config.error()));
+        const pw::RegistryConfig &registry = config->registries.first();
+        QCOMPARE(registry.caFile, QFileInfo(dir.path(value.endsWith(u"bundle.pem"_s)
+                                                         ? u"certs/bundle.pem"_s
+                                                         : u"certs/ca.pem"_s))
+                                      .canonicalFilePath());
+        QCOMPARE(registry.caCertificates.size(), 1);
+        QCOMPARE(registry.caCertificates.first().subjectInfo(QSslCertificate::CommonName),
+                 QStringList{u"pullwatch-config-test-ca"_s});
+        return;
+    }
+    QVERIFY(!config.ok());
+    // At the value, with what is wrong and where it looked.
+    QVERIFY2(config.error().startsWith(path + u":2:41: "_s), qPrintable(config.error()));
+    QVERIFY2(config.error().contains(problem), qPrintable(config.error()));
 }
 
 QTEST_GUILESS_MAIN(TestConfig)

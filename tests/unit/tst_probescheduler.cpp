@@ -145,6 +145,12 @@ private:
             return;
         }
         const QByteArray buffer = socket->property("buffer").toByteArray() + socket->readAll();
+        if (buffer.startsWith('\x16')) { // a TLS ClientHello: a plain HTTP server says 400
+            socket->setProperty("handled", true);
+            socket->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->disconnectFromHost();
+            return;
+        }
         if (!buffer.contains("\r\n\r\n")) {
             socket->setProperty("buffer", buffer);
             return;
