@@ -147,8 +147,11 @@ def _first_blob(img):
 class FaultServer:
     """Context manager: starts on enter (free port unless given), stops on exit."""
 
-    def __init__(self, port=0):
+    def __init__(self, port=0, silent_on_tls=False):
         self._want_port = port
+        # True: a ClientHello gets no answer (like servers that wait for a line end), instead of
+        # docker-registry's 400.
+        self.silent_on_tls = silent_on_tls
         self.port = None
         self.token = TOKEN
         self.images = build_images()
@@ -244,6 +247,8 @@ class FaultServer:
                 if not chunk:
                     return
                 data += chunk
+                if data.startswith(b"\x16") and self.silent_on_tls:
+                    continue
                 if data.startswith(b"\x16"):  # a TLS ClientHello: what docker-registry answers
                     conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
                                  b"charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")

@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import tarfile
 import tempfile
@@ -99,7 +100,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+# The fixtures trust whatever certificate a test registry has (the tests check pullwatch's trust).
+_opener = urllib.request.build_opener(
+    _NoRedirect, urllib.request.ProxyHandler({}),
+    urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
 
 
 def http(method, url, body=None, headers=None, auth=None, timeout=10):
@@ -413,10 +417,11 @@ class Registry:
     """docker-registry on 127.0.0.1:<random port> with a private config in workdir."""
 
     def __init__(self, mode="anonymous", workdir=None, users=None, anonymous_pull=True,
-                 token_expires_in=300, service="test-registry", issuer="test-issuer"):
+                 token_expires_in=300, service="test-registry", issuer="test-issuer", tls=None):
         if mode not in ("anonymous", "htpasswd", "token"):
             raise ValueError(f"unknown registry mode {mode!r}")
         self.mode = mode
+        self.tls = tls  # (certificate file, key file): serve HTTPS; set it between runs
         self._own_tmp = workdir is None
         self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="regtest-"))
         os.makedirs(self.workdir, exist_ok=True)
@@ -446,6 +451,8 @@ class Registry:
                  "  delete:", "    enabled: true",
                  "  maintenance:", "    uploadpurging:", "      enabled: false",
                  "http:", "  addr: 127.0.0.1:0", f"  secret: {q(secrets.token_hex(16))}"]
+        if self.tls:
+            lines += ["  tls:", f"    certificate: {q(self.tls[0])}", f"    key: {q(self.tls[1])}"]
         if self.mode == "htpasswd":
             path = os.path.join(self.workdir, "htpasswd")
             with open(path, "w") as f:
@@ -483,6 +490,7 @@ class Registry:
                                      stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         pattern = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+        self.port = None
         try:
             while self.port is None:
                 with open(self.log_path, errors="replace") as f:
@@ -495,7 +503,7 @@ class Registry:
             self.host = f"127.0.0.1:{self.port}"
             while True:
                 try:
-                    status, _, _ = http("GET", f"http://{self.host}/v2/", timeout=2)
+                    status, _, _ = http("GET", f"{self.url}/v2/", timeout=2)
                     if status in (200, 401):
                         break
                 except OSError:
@@ -544,7 +552,7 @@ class Registry:
 
     @property
     def url(self):
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     def mint_token(self, access, sub="ci", expires_in=None):
         """A token the registry accepts, e.g. mint_token([("ci/tool", ["pull"])])."""
