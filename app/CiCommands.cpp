@@ -8,12 +8,12 @@
 #include "ci/CiIngester.h"
 #include "ci/GitHubSource.h"
 #include "ci/GitLabSource.h"
+#include "ci/NativePath.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QFileInfo>
 
 using namespace Qt::StringLiterals;
 
@@ -75,17 +75,26 @@ nlohmann::ordered_json eventLine(const CiPull &pull, const QString &file)
 }
 
 // The files below the arguments, directories expanded in path order; "-" is standard input.
+// One line however many files were cut short: the first, and how many more.
+QString incompleteSummary(const QStringList &incomplete)
+{
+    QString line = incomplete.first() + u" (what it held up to there was read)"_s;
+    if (incomplete.size() > 1)
+        line += u"; and %1 more files like it"_s.arg(incomplete.size() - 1);
+    return line;
+}
+
 Result<QStringList> inputFiles(const QStringList &arguments)
 {
     QStringList files;
     for (const QString &argument : arguments) {
-        const QFileInfo info(argument);
-        if (argument == u"-"_s || info.isFile()) {
+        const nativepath::Status info = nativepath::status(argument);
+        if (argument == u"-"_s || info.isFile) {
             files.append(argument);
-        } else if (info.isDir()) {
-            files.append(filesBelow(argument));
+        } else if (info.isDirectory) {
+            files.append(nativepath::filesBelow(argument));
         } else {
-            return Error{argument + u": no such file or directory"_s};
+            return Error{nativepath::display(argument) + u": no such file or directory"_s};
         }
     }
     return files;
@@ -124,6 +133,7 @@ int runClassify(const QStringList &arguments)
 
     std::array<qint64, CategoryCount> counts{};
     LogScanStats total;
+    QStringList incomplete; // files read only in part: their events are shown, then exit 2
     ProgressLine progress(u"classify"_s);
     const LogScan scan(*classifier);
     for (const QString &file : *files) {
@@ -133,6 +143,8 @@ int runClassify(const QStringList &arguments)
             [&](qint64 bytes) { progress.show(megabytes(total.bytes + bytes) + u" read"_s); });
         if (!stats)
             return fail(u"classify: "_s + stats.error());
+        if (!stats->incomplete.isEmpty())
+            incomplete.append(nativepath::display(file) + u": "_s + stats->incomplete);
         total.bytes += stats->bytes;
         total.lines += stats->lines;
         for (const CiPull &pull : extractor.finish()) {
@@ -153,6 +165,8 @@ int runClassify(const QStringList &arguments)
             line[categoryId(category).toStdString()] = counts[static_cast<int>(category)];
         printJsonLine(line);
     }
+    if (!incomplete.isEmpty())
+        return fail(u"classify: "_s + incompleteSummary(incomplete));
     return Success;
 }
 
@@ -174,8 +188,8 @@ int runIngest(const QStringList &arguments)
     if (parser.isSet(apiUrl) && paths.size() > 0)
         return fail(u"ingest: --api-url goes with --github or --gitlab"_s);
     for (const QString &path : paths) {
-        if (!QFileInfo::exists(path))
-            return fail(u"ingest: "_s + path + u": no such file or directory"_s);
+        if (!nativepath::status(path).exists)
+            return fail(u"ingest: "_s + nativepath::display(path) + u": no such file or directory"_s);
     }
     const Result<Config> config = loadConfig(parser);
     if (!config)
@@ -196,7 +210,7 @@ int runIngest(const QStringList &arguments)
     if (!paths.isEmpty()) {
         for (const QString &path : paths) {
             status = ingester.ingestPath(path, totals, [&](qint64 bytes) {
-                progress.show(QFileInfo(path).fileName() + u": "_s + megabytes(bytes));
+                progress.show(nativepath::display(nativepath::fileName(path)) + u": "_s + megabytes(bytes));
             });
             if (!status)
                 break;
@@ -255,6 +269,8 @@ int runIngest(const QStringList &arguments)
     printJsonLine(line);
     if (!status)
         return fail(u"ingest: "_s + status.error());
+    if (!totals.incomplete.isEmpty())
+        return fail(u"ingest: "_s + incompleteSummary(totals.incomplete));
     return Success;
 }
 

@@ -117,12 +117,14 @@ void CiPoller::finishRound(Source &source, const Status &status, const IngestTot
         return;
     }
     const qint64 units = source.config.provider == u"files"_s ? totals.files : totals.jobs;
-    emit roundFinished(u"%1: %2 new %3, %4 pulls (%5 failed)"_s.arg(source.name())
-                           .arg(units)
-                           .arg(source.config.provider == u"files"_s ? u"files"_s : u"jobs"_s)
-                           .arg(totals.events)
-                           .arg(totals.failed),
-                       true);
+    QString line = u"%1: %2 new %3, %4 pulls (%5 failed)"_s.arg(source.name())
+                       .arg(units)
+                       .arg(source.config.provider == u"files"_s ? u"files"_s : u"jobs"_s)
+                       .arg(totals.events)
+                       .arg(totals.failed);
+    for (const QString &cut : totals.incomplete)
+        line += u"; read in part: "_s + cut;
+    emit roundFinished(line, totals.incomplete.isEmpty());
 }
 
 } // namespace pw

@@ -2,9 +2,9 @@
 
 #include "CiPoller.h"
 #include "CommandLineSupport.h"
+#include "ci/NativePath.h"
 
 #include <QCoreApplication>
-#include <QFileInfo>
 
 namespace pw {
 
@@ -22,6 +22,8 @@ QString summarize(const IngestTotals &totals)
                           .arg(totals.failed);
     if (totals.skipped > 0)
         summary += tr(", %1 files unchanged since the last import").arg(totals.skipped);
+    for (const QString &cut : totals.incomplete)
+        summary += tr("; read in part: %1").arg(cut);
     return summary;
 }
 
@@ -30,16 +32,16 @@ Result<QStringList> expand(const QStringList &paths, qint64 &bytes)
 {
     QStringList files;
     for (const QString &path : paths) {
-        const QFileInfo info(path);
-        if (info.isDir())
-            files.append(filesBelow(path));
-        else if (info.isFile())
+        const nativepath::Status info = nativepath::status(path);
+        if (info.isDirectory)
+            files.append(nativepath::filesBelow(path));
+        else if (info.isFile)
             files.append(path);
         else
-            return Error{tr("%1: no such file or directory").arg(path)};
+            return Error{tr("%1: no such file or directory").arg(nativepath::display(path))};
     }
     for (const QString &file : std::as_const(files))
-        bytes += QFileInfo(file).size();
+        bytes += nativepath::status(file).size;
     return files;
 }
 } // namespace
@@ -135,7 +137,7 @@ void IngestWorker::importLogs(const QStringList &paths,
             break;
         if (totals.events > eventsBefore)
             emit stored();
-        done += QFileInfo(file).size();
+        done += nativepath::status(file).size;
         emit importProgress(std::min(done, total), total);
     }
     if (cancel->load())
@@ -144,7 +146,7 @@ void IngestWorker::importLogs(const QStringList &paths,
         return emit importFinished(
             tr("%1 (before that: %2)").arg(status.error(), summarize(totals)), false);
     emit importProgress(total, total);
-    emit importFinished(summarize(totals), true);
+    emit importFinished(summarize(totals), totals.incomplete.isEmpty());
 }
 
 } // namespace pw

@@ -2,6 +2,7 @@
 #include "CommandLine.h"
 #include "Config.h"
 #include "Dashboard.h"
+#include "ci/NativePath.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -9,14 +10,6 @@
 #include <cstdio>
 
 namespace {
-QStringList argumentsOf(int argc, char **argv)
-{
-    QStringList list;
-    for (int i = 0; i < argc; ++i)
-        list.append(QString::fromLocal8Bit(argv[i]));
-    return list;
-}
-
 // Headless rendering runs on Qt's offscreen platform, which reports two harmless facts of its
 // own on stderr; they would bury render's one-line messages, so they are dropped.
 QtMessageHandler qtDefaultHandler = nullptr;
@@ -31,7 +24,8 @@ void quietOffscreenNotes(QtMsgType type, const QMessageLogContext &context, cons
 
 int main(int argc, char **argv)
 {
-    const QStringList arguments = argumentsOf(argc, argv);
+    // File names that are not UTF-8 survive (ci/NativePath.h).
+    const QStringList arguments = pw::nativepath::arguments(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("pullwatch"));
     QCoreApplication::setOrganizationName(QStringLiteral("pullwatch"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PULLWATCH_VERSION));

@@ -1,10 +1,10 @@
 #include "CiIngester.h"
 
+#include "ci/NativePath.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
-#include <QDirIterator>
 #include <QFile>
-#include <QFileInfo>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
@@ -22,10 +22,24 @@ constexpr qint64 HeadBytes = 4096;
 
 QByteArray headHash(const QString &path, qint64 bytes)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    QFile file;
+    const int fd = nativepath::openForReading(path);
+    if (fd < 0 || !file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        if (fd >= 0)
+            ::close(fd);
         return {};
+    }
     return QCryptographicHash::hash(file.read(bytes), QCryptographicHash::Sha1).toHex();
+}
+
+// How the job of a file is named in events: its path as text, and a file: URL that keeps every
+// byte of a name that is not UTF-8.
+QString fileUrl(const QString &absolute)
+{
+    if (nativepath::isText(absolute))
+        return QUrl::fromLocalFile(absolute).toString();
+    return u"file://"_s +
+           QString::fromLatin1(nativepath::toNative(absolute).toPercentEncoding("/"));
 }
 
 struct FileState
@@ -53,16 +67,6 @@ struct FileState
     }
 };
 } // namespace
-
-QStringList filesBelow(const QString &directory)
-{
-    QStringList files;
-    QDirIterator it(directory, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        files.append(it.next());
-    files.sort();
-    return files;
-}
 
 HistoryLedger::HistoryLedger(HistoryStore *store) : m_store(store) {}
 
@@ -145,12 +149,12 @@ Status CiIngester::ingestPath(const QString &path, IngestTotals &totals,
                               const LogScan::ProgressHandler &progress,
                               const std::atomic_bool *cancel)
 {
-    const QFileInfo info(path);
-    if (!info.exists())
-        return Error{path + u": no such file or directory"_s};
-    if (!info.isDir())
+    const nativepath::Status info = nativepath::status(path);
+    if (!info.exists)
+        return Error{nativepath::display(path) + u": no such file or directory"_s};
+    if (!info.isDirectory)
         return ingestFile(path, totals, progress, cancel);
-    for (const QString &file : filesBelow(path)) {
+    for (const QString &file : nativepath::filesBelow(path)) {
         if (Status status = ingestFile(file, totals, progress, cancel); !status)
             return status;
     }
@@ -171,19 +175,20 @@ Status CiIngester::ingestFile(const QString &path, IngestTotals &totals,
         if (*done)
             return {};
     }
-    return Error{path + u": changed by other ingests on every attempt; try again"_s};
+    return Error{nativepath::display(path) + u": changed by other ingests on every attempt; try again"_s};
 }
 
 Result<bool> CiIngester::ingestFileOnce(const QString &path, IngestTotals &totals,
                                         const LogScan::ProgressHandler &progress,
                                         const std::atomic_bool *cancel)
 {
-    const QFileInfo info(path);
-    const QString absolute = info.absoluteFilePath();
-    const QString key = u"files:"_s + absolute;
+    const QString absolute = nativepath::absolute(path);
+    const nativepath::Status info = nativepath::status(absolute);
+    const QString shown = nativepath::display(absolute);
+    const QString key = u"files:"_s + shown;
     FileState now;
-    now.size = info.size();
-    now.modifiedMs = info.lastModified().toMSecsSinceEpoch();
+    now.size = info.size;
+    now.modifiedMs = info.modifiedMs;
     now.head = headHash(absolute, HeadBytes);
     const QString recorded = m_ledger.value(key);
     const FileState before = FileState::parse(recorded);
@@ -198,25 +203,33 @@ Result<bool> CiIngester::ingestFileOnce(const QString &path, IngestTotals &total
 
     CiContext context;
     context.provider = u"files"_s;
-    context.repo = info.absolutePath();
-    context.jobName = info.fileName();
-    context.jobUrl = QUrl::fromLocalFile(absolute).toString();
+    context.repo = nativepath::display(nativepath::directory(absolute));
+    context.jobName = nativepath::display(nativepath::fileName(absolute));
+    context.jobUrl = fileUrl(absolute);
     PullExtractor extractor(context, now.modifiedMs);
-    const Result<LogScanStats> stats =
-        LogScan(m_classifier)
-            .scanFile(
-                absolute, [&](const LogLineMatch &line) { extractor.add(line); }, progress, cancel);
+    LogScan scan(m_classifier);
+    scan.setCompleteLinesOnly(QDateTime::currentMSecsSinceEpoch() - now.modifiedMs < GrowingMs);
+    const Result<LogScanStats> stats = scan.scanFile(
+        absolute, [&](const LogLineMatch &line) { extractor.add(line); }, progress, cancel);
     if (!stats)
         return Error{stats.error()};
     QList<CiPull> pulls = extractor.finish();
     pulls.removeIf([known](const CiPull &pull) { return pull.event.ciLine <= known; });
     now.lines = stats->lines;
+    if (stats->partialLineLeft) {
+        // Recorded one byte short: the next round sees the file as grown and reads that line
+        // once it is whole, or once the file has been quiet for GrowingMs.
+        now.size = std::max<qint64>(0, now.size - 1);
+        now.head = headHash(absolute, std::min(now.size, HeadBytes));
+    }
     Result<bool> claimed = store(pulls, MetadataClaim{ledgerKey(key), recorded, now.toString()},
                                  totals);
     if (claimed && *claimed) {
         ++totals.files;
         totals.bytes += stats->bytes;
         totals.lines += stats->lines - known;
+        if (!stats->incomplete.isEmpty())
+            totals.incomplete.append(shown + u": "_s + stats->incomplete);
     }
     return claimed;
 }

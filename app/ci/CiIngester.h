@@ -10,9 +10,6 @@
 
 namespace pw {
 
-// Every file below a directory, in path order (how `classify` and `ingest` read directories).
-QStringList filesBelow(const QString &directory);
-
 // Jobs and files already ingested, kept in the history's metadata ("ci.ingested KEY"), so a
 // second ingest adds nothing twice and an interrupted one resumes where it stopped.
 class HistoryLedger : public IngestLedger
@@ -38,6 +35,8 @@ struct IngestTotals
     qint64 withoutImage = 0; // pulls whose log never names the image: not stored
     qint64 ok = 0;
     qint64 failed = 0;
+    // Files read only in part ("FILE: truncated gzip: …"): what they held so far is stored.
+    QStringList incomplete;
 };
 
 // Classifies CI logs and stores the pulls found. A job's or file's events go into the history in
@@ -49,12 +48,15 @@ public:
 
     const HistoryLedger &ledger() const { return m_ledger; }
 
-    // A file, or every file below a directory in path order. A file ingested before adds only
-    // the lines after those already read (it grew), nothing when unchanged, or everything when
-    // it was replaced.
+    // A file, or every file below a directory in path order (nativepath strings: any file name
+    // is read). A file ingested before adds only the lines after those already read (it grew),
+    // nothing when unchanged, or everything when it was replaced. The last line of a file
+    // modified within GrowingMs waits for its newline: its writer is not done with it.
     Status ingestPath(const QString &path, IngestTotals &totals,
                       const LogScan::ProgressHandler &progress = {},
                       const std::atomic_bool *cancel = nullptr);
+    static constexpr qint64 GrowingMs = 60'000;
+
     // A job a CiSource delivered.
     Status ingestJob(const CiJobLog &job, IngestTotals &totals);
 

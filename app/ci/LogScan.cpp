@@ -1,8 +1,9 @@
 #include "LogScan.h"
 
 #include "ci/LogText.h"
+#include "ci/NativePath.h"
 
-#include <QFileInfo>
+#include <QRegularExpression>
 #include <QThreadPool>
 #include <QtConcurrent>
 
@@ -163,18 +164,32 @@ LogScanStats LogScan::scanBytes(QByteArrayView log, const MatchHandler &onMatch)
     return stats;
 }
 
+namespace {
+// zlib names a gzdopen()ed file "<fd:N>" in its messages; the caller names the file.
+const QRegularExpression &zlibFdPrefix()
+{
+    static const QRegularExpression prefix(u"^<fd:\\d+>: "_s);
+    return prefix;
+}
+} // namespace
+
 Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &onMatch,
                                        const ProgressHandler &progress,
                                        const std::atomic_bool *cancel) const
 {
     const bool standardInput = path == u"-"_s;
-    if (!standardInput && QFileInfo(path).isDir())
-        return Error{path + u": is a directory"_s};
+    const QString shown = nativepath::display(path);
+    if (!standardInput && nativepath::status(path).isDirectory)
+        return Error{shown + u": is a directory"_s};
     // zlib reads gzip and, transparently, plain files.
-    gzFile in = standardInput ? gzdopen(dup(STDIN_FILENO), "rb")
-                              : gzopen(QFile::encodeName(path).constData(), "rb");
-    if (!in)
-        return Error{path + u": cannot read: "_s + QString::fromLocal8Bit(std::strerror(errno))};
+    const int fd = standardInput ? dup(STDIN_FILENO) : nativepath::openForReading(path);
+    gzFile in = fd >= 0 ? gzdopen(fd, "rb") : nullptr;
+    if (!in) {
+        const int error = errno;
+        if (fd >= 0)
+            ::close(fd);
+        return Error{shown + u": cannot read: "_s + QString::fromLocal8Bit(std::strerror(error))};
+    }
     gzbuffer(in, 1 << 20);
     const auto closeInput = qScopeGuard([in] { gzclose(in); });
 
@@ -217,23 +232,34 @@ Result<LogScanStats> LogScan::scanFile(const QString &path, const MatchHandler &
     bool atEnd = false;
     while (!atEnd) {
         if (cancel && cancel->load())
-            return Error{path + u": canceled"_s};
+            return Error{shown + u": canceled"_s};
         const qsizetype kept = buffer.size();
         buffer.resize(kept + ChunkBytes);
         const int read = gzread(in, buffer.data() + kept, static_cast<unsigned>(ChunkBytes));
-        if (read < 0) {
-            int code = 0;
-            const QString why = QString::fromLocal8Bit(gzerror(in, &code));
-            return Error{path + u": cannot read: "_s + why};
-        }
-        buffer.resize(kept + read);
-        atEnd = read == 0;
-        stats.bytes += read;
+        int code = Z_OK;
+        const char *why = read <= 0 ? gzerror(in, &code) : nullptr;
+        if (read < 0 && code == Z_ERRNO) // the file, not its content
+            return Error{shown + u": cannot read: "_s +
+                         QString::fromLocal8Bit(std::strerror(errno))};
+        // Z_BUF_ERROR at the end: the gzip stream stops early; Z_DATA_ERROR: corrupt. Either
+        // way, what came before is scanned and the caller hears what is wrong.
+        if (read < 0 || code == Z_BUF_ERROR)
+            stats.incomplete = code == Z_BUF_ERROR
+                                   ? u"truncated gzip: the file ends inside the compressed data"_s
+                                   : u"corrupt gzip: "_s + QString::fromLocal8Bit(why).remove(
+                                                               zlibFdPrefix());
+        buffer.resize(kept + std::max(read, 0));
+        atEnd = read <= 0;
+        stats.bytes += std::max(read, 0);
         if (progress)
             progress(stats.bytes);
 
         qsizetype cut = buffer.size();
-        if (!atEnd) {
+        if (atEnd && m_completeLinesOnly && !buffer.isEmpty() && !buffer.endsWith('\n')) {
+            cut = buffer.lastIndexOf('\n') + 1; // the unfinished line waits for its newline
+            stats.bytes -= buffer.size() - cut;
+            stats.partialLineLeft = true;
+        } else if (!atEnd) {
             const qsizetype newline = buffer.lastIndexOf('\n');
             if (newline >= 0)
                 cut = newline + 1;

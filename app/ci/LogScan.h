@@ -20,10 +20,14 @@ struct LogLineMatch
 
 struct LogScanStats
 {
-    qint64 bytes = 0;
+    qint64 bytes = 0; // read and scanned (a partial last line left out is not)
     qint64 lines = 0;
     qint64 candidates = 0; // lines Vectorscan proposed
     qint64 matches = 0;    // lines a rule won
+    // A gzip file that ends early or is corrupt: what was read is scanned and delivered, and
+    // this says what is wrong ("truncated gzip: …"). Empty when the input was whole.
+    QString incomplete;
+    bool partialLineLeft = false; // setCompleteLinesOnly() left a last line out
 };
 
 // Reads a log (a file, gzip-compressed or not, or "-" for stdin) in chunks of whole lines and
@@ -43,7 +47,11 @@ public:
     using MatchHandler = std::function<void(const LogLineMatch &)>;
     using ProgressHandler = std::function<void(qint64 bytesRead)>;
 
-    // Errors name the input ("FILE: cannot read: reason").
+    // A last line without its newline is left out (not scanned, counted or in bytes): the
+    // writer of a growing log has not finished it.
+    void setCompleteLinesOnly(bool only) { m_completeLinesOnly = only; }
+
+    // Errors name the input ("FILE: cannot read: reason"). Paths are NativePath strings.
     Result<LogScanStats> scanFile(const QString &path, const MatchHandler &onMatch,
                                   const ProgressHandler &progress = {},
                                   const std::atomic_bool *cancel = nullptr) const;
@@ -56,6 +64,7 @@ private:
     ChunkResult classifyChunk(QByteArrayView data) const;
 
     const LogClassifier &m_classifier;
+    bool m_completeLinesOnly = false;
 };
 
 } // namespace pw

@@ -12,11 +12,17 @@
 - `export --out` to a FIFO and (as root) to a character device: written in place, still a FIFO
   and a device afterwards;
 - a FIFO as --config, an interval of 1 ms, a user rule with an invalid pattern, a CI token with a
-  line break: one line naming the file (line:column), exit 2.
+  line break: one line naming the file (line:column), exit 2;
+- a gzip log cut in half: `ingest` and `classify` keep what it held, say "truncated gzip" in one
+  line and exit 2; a second ingest of the whole file adds the rest, nothing twice;
+- file names that are not UTF-8 (in a directory, and named): read like any other;
+- a growing log whose last line has no newline yet: that line waits (not stored cut short) and
+  is stored whole, once, when finished; a quiet file's unterminated last line is read.
 
 usage: check_hostile.py PULLWATCH WORKDIR
 """
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -34,6 +40,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faultserver import FaultServer  # noqa: E402
 
+LOGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "logs")
 failures = []
 # Under AddressSanitizer (the asan preset sets ASAN_OPTIONS) memory costs several times more and
 # the shadow memory needs terabytes of address space: looser bounds, no address-space limit.
@@ -198,6 +205,115 @@ def check_odd_names(exe, env, work):
           f"odd names: the odd pulls counted as without_image: {totals}")
 
 
+def events_of(exe, env, db):
+    p = subprocess.run([exe, "export", "--report", "events", "--db", db, "--from", "2000-01-01",
+                        "--to", "+1d"], capture_output=True, env=env, timeout=60)
+    return list(csv.DictReader(io.StringIO(p.stdout.decode(), newline="")))
+
+
+def check_truncated_gzip(exe, env, work):
+    with open(os.path.join(LOGS, "github-actions-docker-pull.log"), "rb") as f:
+        text = f.read()
+    whole = gzip.compress(text)
+    folder = os.path.join(work, "gz")
+    os.makedirs(folder)
+    log = os.path.join(folder, "job.log.gz")
+    with open(log, "wb") as f:
+        f.write(whole[:len(whole) // 2])
+    reference = os.path.join(work, "gz-reference.db")
+    plain = os.path.join(work, "job.log")
+    with open(plain, "wb") as f:
+        f.write(text)
+    Run(exe, env, ["ingest", plain, "--db", reference])
+    want = len(events_of(exe, env, reference))
+    db = os.path.join(work, "gz.db")
+    r = Run(exe, env, ["ingest", folder, "--db", db])
+    totals = json.loads(r.out.strip().splitlines()[-1]) if r.out.strip() else {}
+    check(one_clear_line(r) and "job.log.gz" in r.err and "truncated gzip" in r.err,
+          f"truncated gzip: ingest says so in one line, exit 2: {r}")
+    half = len(events_of(exe, env, db))
+    check(0 < half < want and totals.get("events") == half,
+          f"truncated gzip: the first half's events stored ({half} of {want}), totals {totals}")
+    r = Run(exe, env, ["classify", log])
+    check(one_clear_line(r) and "truncated gzip" in r.err and r.out.count("\n") > 0,
+          f"truncated gzip: classify prints what it read, then one line, exit 2: {r}")
+    corrupt = os.path.join(work, "corrupt.log.gz")
+    with open(corrupt, "wb") as f:  # a wrong CRC-32 in the trailer: not what it claims
+        f.write(whole[:-8] + bytes([whole[-8] ^ 0xff]) + whole[-7:])
+    r = Run(exe, env, ["ingest", corrupt, "--db", os.path.join(work, "corrupt.db")])
+    # zlib drops what the failing read had inflated: some events may be missing, none invented.
+    check(one_clear_line(r) and "corrupt.log.gz: corrupt gzip: incorrect data check (" in r.err and
+          json.loads(r.out.strip().splitlines()[-1]).get("events", want + 1) <= want,
+          f"corrupt gzip: one line, exit 2: {r}")
+    with open(log, "wb") as f:  # the writer finishes the file
+        f.write(whole)
+    r = Run(exe, env, ["ingest", folder, "--db", db])
+    events = events_of(exe, env, db)
+    lines = [e["ci_line"] for e in events]
+    check(r.rc == 0 and len(events) == want and len(set(lines)) == len(lines),
+          f"truncated gzip, then whole: {len(events)} events, want {want}, each once: {r}")
+
+
+def check_undecodable_names(exe, env, work):
+    folder = os.fsencode(os.path.join(work, "names"))
+    os.makedirs(folder)
+    with open(os.path.join(LOGS, "docker-cli.log"), "rb") as f:
+        text = f.read()
+    odd = os.path.join(folder, b"caf\xe9-\xff.log")  # Latin-1 and a byte no encoding has
+    with open(odd, "wb") as f:
+        f.write(text)
+    reference = os.path.join(work, "names-reference.db")
+    plain = os.path.join(work, "docker-cli.log")
+    with open(plain, "wb") as f:
+        f.write(text)
+    Run(exe, env, ["ingest", plain, "--db", reference])
+    want = len(events_of(exe, env, reference))
+    db = os.path.join(work, "names.db")
+    r = Run(exe, env, ["ingest", os.fsdecode(folder), "--db", db])
+    events = events_of(exe, env, db)
+    check(r.rc == 0 and want > 0 and len(events) == want,
+          f"a non-UTF-8 name in a directory: {len(events)} events, want {want}: {r}")
+    check(all(e["ci_job_url"].endswith("/caf%E9-%FF.log") for e in events),
+          f"a non-UTF-8 name: the job URL keeps its bytes: {[e['ci_job_url'] for e in events[:1]]}")
+    p = subprocess.run([exe, "classify", odd], capture_output=True, env=env, timeout=60)
+    check(p.returncode == 0 and p.stdout.count(b"\n") > 0,
+          f"a non-UTF-8 name given to classify: exit {p.returncode}, {p.stderr[-200:]!r}")
+    db2 = os.path.join(work, "names2.db")
+    p = subprocess.run([exe, "ingest", odd, "--db", db2], capture_output=True, env=env, timeout=60)
+    check(p.returncode == 0 and len(events_of(exe, env, db2)) == want,
+          f"a non-UTF-8 name given to ingest: exit {p.returncode}, {p.stderr[-200:]!r}")
+
+
+def check_partial_line(exe, env, work):
+    log = os.path.join(work, "growing.log")
+    db = os.path.join(work, "growing.db")
+    first = "Status: Downloaded newer image for busybox:latest\n"
+    with open(log, "w") as f:
+        f.write(first + "Status: Downloaded newer image for alp")  # the writer is mid-line
+    r = Run(exe, env, ["ingest", log, "--db", db])
+    images = [e["image"] for e in events_of(exe, env, db)]
+    check(r.rc == 0 and images == ["docker.io/library/busybox:latest"],
+          f"growing log: the unfinished line waits: {images}: {r}")
+    with open(log, "a") as f:
+        f.write("ine:3.20\n")
+    r = Run(exe, env, ["ingest", log, "--db", db])
+    images = sorted(e["image"] for e in events_of(exe, env, db))
+    check(r.rc == 0 and images == ["docker.io/library/alpine:3.20",
+                                   "docker.io/library/busybox:latest"],
+          f"growing log: the line stored whole once it ends: {images}: {r}")
+    quiet = os.path.join(work, "quiet.log")
+    with open(quiet, "w") as f:
+        f.write(first + "Status: Image is up to date for alpine:3.19")  # ends without newline
+    old = time.time() - 3600
+    os.utime(quiet, (old, old))
+    db = os.path.join(work, "quiet.db")
+    r = Run(exe, env, ["ingest", quiet, "--db", db])
+    images = sorted(e["image"] for e in events_of(exe, env, db))
+    check(r.rc == 0 and images == ["docker.io/library/alpine:3.19",
+                                   "docker.io/library/busybox:latest"],
+          f"a quiet log's unterminated last line is read: {images}: {r}")
+
+
 def check_devices(exe, env, work):
     db = os.path.join(work, "demo.db")
     fifo = os.path.join(work, "out.fifo")
@@ -256,6 +372,9 @@ def main():
     check_odd_names(exe, env, work)
     check_devices(exe, env, work)
     check_configs(exe, env, work)
+    check_truncated_gzip(exe, env, work)
+    check_undecodable_names(exe, env, work)
+    check_partial_line(exe, env, work)
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1
