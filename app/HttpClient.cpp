@@ -1,6 +1,7 @@
 #include "HttpClient.h"
 
 #include "HttpResponseReader.h"
+#include "HttpWire.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -91,80 +92,6 @@ public:
     QTimer idle;
 };
 
-namespace {
-QByteArray requestTarget(const QUrl &url)
-{
-    QByteArray target = url.path(QUrl::FullyEncoded).toLatin1();
-    if (target.isEmpty())
-        target = "/";
-    if (url.hasQuery())
-        target += '?' + url.query(QUrl::FullyEncoded).toLatin1();
-    return target;
-}
-
-QByteArray hostHeader(const QUrl &url)
-{
-    QByteArray host = url.host(QUrl::FullyEncoded).toLatin1();
-    if (host.contains(':')) // an IPv6 literal
-        host = '[' + host + ']';
-    const int defaultPort = url.scheme() == u"https" ? 443 : 80;
-    if (url.port(defaultPort) != defaultPort)
-        host += ':' + QByteArray::number(url.port());
-    return host;
-}
-
-QNetworkReply::NetworkError networkError(QAbstractSocket::SocketError error)
-{
-    switch (error) {
-    case QAbstractSocket::ConnectionRefusedError:
-        return QNetworkReply::ConnectionRefusedError;
-    case QAbstractSocket::RemoteHostClosedError:
-        return QNetworkReply::RemoteHostClosedError;
-    case QAbstractSocket::HostNotFoundError:
-        return QNetworkReply::HostNotFoundError;
-    case QAbstractSocket::SocketTimeoutError:
-        return QNetworkReply::TimeoutError;
-    case QAbstractSocket::SslHandshakeFailedError:
-    case QAbstractSocket::SslInternalError:
-    case QAbstractSocket::SslInvalidUserDataError:
-        return QNetworkReply::SslHandshakeFailedError;
-    default: // unreachable network or host, and the like
-        return QNetworkReply::UnknownNetworkError;
-    }
-}
-
-// In the words Go's crypto/x509 uses, which docker, containerd and kubelet print: a probe's
-// message then reads like the CI log line of the same failure.
-QString describeCertificate(const QList<QSslError> &errors, const QString &host)
-{
-    const QSslError &first = errors.first();
-    QString what;
-    switch (first.error()) {
-    case QSslError::UnableToGetIssuerCertificate:
-    case QSslError::UnableToGetLocalIssuerCertificate:
-    case QSslError::UnableToVerifyFirstCertificate:
-    case QSslError::SelfSignedCertificate:
-    case QSslError::SelfSignedCertificateInChain:
-    case QSslError::CertificateUntrusted:
-        what = QStringLiteral("x509: certificate signed by unknown authority");
-        break;
-    case QSslError::CertificateExpired:
-    case QSslError::CertificateNotYetValid:
-        what = QStringLiteral("x509: certificate has expired or is not yet valid");
-        break;
-    case QSslError::HostNameMismatch:
-        what = QStringLiteral("x509: certificate is not valid for ") + host;
-        break;
-    case QSslError::CertificateRevoked:
-        what = QStringLiteral("x509: certificate revoked");
-        break;
-    default:
-        what = QStringLiteral("x509: certificate rejected");
-        break;
-    }
-    return u"tls: %1 (%2)"_s.arg(what, first.errorString());
-}
-} // namespace
 
 HttpClient::HttpClient(QObject *parent) : QObject(parent) {}
 
@@ -232,8 +159,8 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
         return;
     }
 
-    QByteArray wire = exchange->method + ' ' + requestTarget(url) + " HTTP/1.1\r\nHost: " +
-                      hostHeader(url) + "\r\nUser-Agent: pullwatch\r\n";
+    QByteArray wire = exchange->method + ' ' + httpwire::requestTarget(url) + " HTTP/1.1\r\nHost: " +
+                      httpwire::hostHeader(url) + "\r\nUser-Agent: pullwatch\r\n";
     for (const auto &[name, value] : request.headers)
         wire += name + ": " + value + "\r\n";
     if (exchange->sendAuthorization && !request.authorization.isEmpty()) {
@@ -464,10 +391,10 @@ void HttpClient::failed(Connection *connection, int socketError)
         return;
     }
     HttpResponse &response = exchange->response;
-    response.error = networkError(error);
+    response.error = httpwire::networkError(error);
     if (!connection->certificateErrors.isEmpty()) {
         response.certificateRejected = true;
-        response.errorString = describeCertificate(connection->certificateErrors, exchange->url.host());
+        response.errorString = httpwire::describeCertificate(connection->certificateErrors, exchange->url.host());
     } else if (connection->handshakeTimedOut) {
         response.tlsNotSpoken = true;
         response.errorString = u"tls: no handshake within %1 s"_s.arg(
