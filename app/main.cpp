@@ -1,6 +1,6 @@
 // pullwatch: with a subcommand it runs headless; without one it opens the dashboard.
-#include "CommandLine.h"
-#include "Config.h"
+#include "cli/CommandLine.h"
+#include "config/Config.h"
 #include "Dashboard.h"
 #include "ci/NativePath.h"
 

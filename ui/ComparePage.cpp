@@ -1,8 +1,8 @@
 #include "ComparePage.h"
 
-#include "CompareModel.h"
-#include "DashboardData.h"
-#include "DashboardState.h"
+#include "items/CompareModel.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
 #include "TimeFormat.h"
 #include "charts/ChartTheme.h"
 

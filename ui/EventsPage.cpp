@@ -1,8 +1,8 @@
 #include "EventsPage.h"
 
-#include "DashboardData.h"
-#include "DashboardState.h"
-#include "EventsModel.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
+#include "items/EventsModel.h"
 #include "TimeFormat.h"
 
 #include <QDateTime>

@@ -1,7 +1,7 @@
 #include "ExportDialog.h"
 
-#include "DashboardState.h"
-#include "ReportExporter.h"
+#include "items/DashboardState.h"
+#include "ports/ReportExporter.h"
 #include "TimeFormat.h"
 
 #include <QBuffer>

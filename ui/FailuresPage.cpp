@@ -1,8 +1,8 @@
 #include "FailuresPage.h"
 
-#include "DashboardData.h"
-#include "DashboardState.h"
-#include "FailureCountModel.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
+#include "items/FailureCountModel.h"
 #include "TimeFormat.h"
 #include "charts/CountCharts.h"
 #include "charts/StackedTimeChart.h"

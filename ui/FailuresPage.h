@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Failures.h"
+#include "analysis/Failures.h"
 
 #include <QWidget>
 

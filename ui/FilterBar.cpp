@@ -1,6 +1,6 @@
 #include "FilterBar.h"
 
-#include "DashboardState.h"
+#include "items/DashboardState.h"
 
 #include <QComboBox>
 #include <QLabel>

@@ -1,6 +1,6 @@
 #include "HeartbeatDelegate.h"
 
-#include "OverviewModel.h"
+#include "items/OverviewModel.h"
 #include "StatusStyle.h"
 
 #include <QApplication>

@@ -1,8 +1,8 @@
 #include "MainWindow.h"
 
 #include "ComparePage.h"
-#include "DashboardData.h"
-#include "DashboardState.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
 #include "EventsPage.h"
 #include "ExportDialog.h"
 #include "FailuresPage.h"

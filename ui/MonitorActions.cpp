@@ -1,6 +1,6 @@
 #include "MonitorActions.h"
 
-#include "PullMonitor.h"
+#include "ports/PullMonitor.h"
 
 #include <QFileDialog>
 #include <QFileInfo>

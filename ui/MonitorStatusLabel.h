@@ -1,6 +1,6 @@
 #pragma once
 
-#include "PullMonitor.h"
+#include "ports/PullMonitor.h"
 
 #include <QLabel>
 #include <QTimer>

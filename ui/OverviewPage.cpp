@@ -1,9 +1,9 @@
 #include "OverviewPage.h"
 
-#include "DashboardData.h"
-#include "DashboardState.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
 #include "HeartbeatDelegate.h"
-#include "OverviewModel.h"
+#include "items/OverviewModel.h"
 #include "TimeFormat.h"
 
 #include <QDateTime>

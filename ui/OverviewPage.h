@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Overview.h"
+#include "analysis/Overview.h"
 
 #include <QWidget>
 

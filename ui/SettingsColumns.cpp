@@ -1,6 +1,6 @@
 #include "SettingsColumns.h"
 
-#include "ConfigEditor.h"
+#include "ports/ConfigEditor.h"
 
 #include <QRegularExpression>
 

@@ -1,6 +1,6 @@
 #include "SettingsDialog.h"
 
-#include "ConfigEditor.h"
+#include "ports/ConfigEditor.h"
 #include "ConfigListModel.h"
 #include "SettingsColumns.h"
 

@@ -1,7 +1,7 @@
 #include "TimelineGrid.h"
 
 #include "StatusStyle.h"
-#include "TimelineModel.h"
+#include "items/TimelineModel.h"
 
 #include <QApplication>
 #include <QHeaderView>

@@ -1,10 +1,10 @@
 #include "TimelinePage.h"
 
-#include "DashboardData.h"
-#include "DashboardState.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
 #include "TimeFormat.h"
 #include "TimelineGrid.h"
-#include "TimelineModel.h"
+#include "items/TimelineModel.h"
 #include "charts/LatencyTimeChart.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Timeline.h"
+#include "analysis/Timeline.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "CiIngester.h"
+#include "ci/CiIngester.h"
 
 #include "ci/NativePath.h"
 

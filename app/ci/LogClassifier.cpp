@@ -1,4 +1,4 @@
-#include "LogClassifier.h"
+#include "ci/LogClassifier.h"
 
 #include "ci/LogClassifierPatterns.h"
 

@@ -1,4 +1,4 @@
-#include "LogClassifierPatterns.h"
+#include "ci/LogClassifierPatterns.h"
 
 #include <algorithm>
 #include <cctype>

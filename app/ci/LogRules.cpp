@@ -1,4 +1,4 @@
-#include "LogRules.h"
+#include "ci/LogRules.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "Category.h"
-#include "Config.h"
+#include "config/Config.h"
 #include "Result.h"
 
 #include <QList>

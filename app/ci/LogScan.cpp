@@ -1,4 +1,4 @@
-#include "LogScan.h"
+#include "ci/LogScan.h"
 
 #include "ci/LogText.h"
 #include "ci/NativePath.h"

@@ -1,4 +1,4 @@
-#include "LogText.h"
+#include "ci/LogText.h"
 
 #include <QDateTime>
 #include <QRegularExpression>

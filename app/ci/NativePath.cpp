@@ -1,4 +1,4 @@
-#include "NativePath.h"
+#include "ci/NativePath.h"
 
 #include <QDir>
 

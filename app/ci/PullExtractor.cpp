@@ -1,6 +1,6 @@
-#include "PullExtractor.h"
+#include "ci/PullExtractor.h"
 
-#include "registry/ImageReference.h"
+#include "ImageReference.h"
 
 #include <QRegularExpression>
 

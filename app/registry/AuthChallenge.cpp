@@ -1,4 +1,4 @@
-#include "AuthChallenge.h"
+#include "registry/AuthChallenge.h"
 
 using namespace Qt::StringLiterals;
 

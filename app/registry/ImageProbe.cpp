@@ -1,4 +1,4 @@
-#include "ImageProbe.h"
+#include "registry/ImageProbe.h"
 
 #include "registry/RegistryAuth.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "registry/Manifest.h"
 #include "registry/ProbeResult.h"
 

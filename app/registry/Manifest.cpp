@@ -1,4 +1,4 @@
-#include "Manifest.h"
+#include "registry/Manifest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,4 +1,4 @@
-#include "ProbeResult.h"
+#include "registry/ProbeResult.h"
 
 #include <QDateTime>
 #include <QJsonArray>

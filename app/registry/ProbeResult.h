@@ -1,8 +1,8 @@
 #pragma once
 
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "PullEvent.h"
-#include "registry/ImageReference.h"
+#include "ImageReference.h"
 
 #include <QString>
 

@@ -1,4 +1,4 @@
-#include "RegistryAuth.h"
+#include "registry/RegistryAuth.h"
 
 #include "registry/AuthChallenge.h"
 #include "registry/ProbeResult.h"

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "Category.h"
-#include "Config.h"
+#include "config/Config.h"
 #include "registry/AuthChallenge.h"
 #include "registry/Credentials.h"
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "registry/TokenCache.h"
 
 #include <QHash>

@@ -1,4 +1,4 @@
-#include "RegistryClient.h"
+#include "registry/RegistryClient.h"
 
 #include <QDateTime>
 #include <QHostAddress>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Config.h"
+#include "config/Config.h"
 #include "registry/Credentials.h"
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "registry/ImageProbe.h"
 #include "registry/RegistryAuth.h"
 

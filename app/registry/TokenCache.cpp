@@ -1,4 +1,4 @@
-#include "TokenCache.h"
+#include "registry/TokenCache.h"
 
 #include "TimeFormat.h"
 

@@ -3,16 +3,16 @@
 // Build in Release (cmake --preset release), then:
 //   build/release/tests/bench/bench_dashboard --events 10000000 --dir /tmp/pwbench
 // Prints a Markdown table; the README's table comes from its output.
-#include "Aggregator.h"
-#include "DashboardState.h"
-#include "DemoHistory.h"
-#include "Failures.h"
-#include "HistoryService.h"
+#include "analysis/Aggregator.h"
+#include "items/DashboardState.h"
+#include "demo/DemoHistory.h"
+#include "analysis/Failures.h"
+#include "services/HistoryService.h"
 #include "MainWindow.h"
-#include "OverviewModel.h"
+#include "items/OverviewModel.h"
 #include "OverviewPage.h"
-#include "SqliteHistoryStore.h"
-#include "Timeline.h"
+#include "history/sqlite/SqliteHistoryStore.h"
+#include "analysis/Timeline.h"
 #include "TimelinePage.h"
 #include "benchutil.h"
 

@@ -2,10 +2,10 @@
 // Build in Release (cmake --preset release), then:
 //   build/release/tests/bench/bench_history --events 10000000 --dir /tmp/pwbench
 // Prints a Markdown table; the README's table comes from its output.
-#include "Aggregator.h"
-#include "DemoHistory.h"
-#include "Reports.h"
-#include "SqliteHistoryStore.h"
+#include "analysis/Aggregator.h"
+#include "demo/DemoHistory.h"
+#include "reports/Reports.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "benchutil.h"
 
 #include <QCommandLineParser>

@@ -4,7 +4,7 @@
 // with an id (a job without one could not be fetched or claimed).
 #include "fuzzsupport.h"
 
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "ci/GitHubSource.h"
 #include "ci/GitLabSource.h"
 

@@ -2,8 +2,8 @@
 // config holds only images whose references parse, with the canonical form the history uses.
 #include "fuzzsupport.h"
 
-#include "Config.h"
-#include "registry/ImageReference.h"
+#include "config/Config.h"
+#include "ImageReference.h"
 
 #include <QRegularExpression>
 

@@ -9,7 +9,7 @@
 // bytes), e empty; any other first byte makes the whole cell text.
 #include "fuzzsupport.h"
 
-#include "CsvWriter.h"
+#include "reports/CsvWriter.h"
 #include "TimeFormat.h"
 #include "csvparse.h"
 

@@ -5,7 +5,7 @@
 // one-line message.
 #include "fuzzsupport.h"
 
-#include "HttpResponseReader.h"
+#include "net/HttpResponseReader.h"
 
 using namespace Qt::StringLiterals;
 using namespace pw;

@@ -8,7 +8,7 @@
 #include "ci/LogScan.h"
 #include "ci/LogText.h"
 #include "ci/PullExtractor.h"
-#include "registry/ImageReference.h"
+#include "ImageReference.h"
 
 using namespace Qt::StringLiterals;
 using namespace pw;

@@ -3,7 +3,7 @@
 // Found so far (corpus/reference/crash-*): docker.io/a.b/c printed as a.b/c (another registry).
 #include "fuzzsupport.h"
 
-#include "registry/ImageReference.h"
+#include "ImageReference.h"
 
 #include <cstring>
 

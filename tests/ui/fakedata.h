@@ -1,6 +1,6 @@
 #pragma once
 
-#include "DashboardData.h"
+#include "ports/DashboardData.h"
 
 // DashboardData for page tests: answers at once with what it holds, remembering what was asked.
 class FakeData : public pw::DashboardData

@@ -1,7 +1,7 @@
 // EventsPage under the offscreen platform: pages load as the table needs them, details show the
 // message as plain text, search and a breakdown's narrowing go into the query.
-#include "DashboardState.h"
-#include "EventsModel.h"
+#include "items/DashboardState.h"
+#include "items/EventsModel.h"
 #include "EventsPage.h"
 #include "fakedata.h"
 

@@ -1,9 +1,9 @@
 // ExportDialog under the offscreen platform: it asks the exporter for the chosen reports over
 // the shared range and filter, renders the current chart to PNG or SVG bytes for it to save,
 // shows progress while the export runs, cancels it, and says what was written or why not.
-#include "DashboardState.h"
+#include "items/DashboardState.h"
 #include "ExportDialog.h"
-#include "ReportExporter.h"
+#include "ports/ReportExporter.h"
 #include "TimeFormat.h"
 
 #include <QCheckBox>

@@ -1,7 +1,7 @@
 // FailuresPage under the offscreen platform: it asks for the shared range and filter, fills
 // its charts' models, and a click on a category, registry or image asks for those events.
-#include "DashboardState.h"
-#include "FailureCountModel.h"
+#include "items/DashboardState.h"
+#include "items/FailureCountModel.h"
 #include "FailuresPage.h"
 #include "charts/CountCharts.h"
 #include "fakedata.h"

@@ -1,7 +1,7 @@
 // The shared filter bar (choices from the history's images, one choice narrows every page's
 // filter) and the status tray (worst status, notifications on becoming unavailable and on
 // recovery, none for what was already so at start).
-#include "DashboardState.h"
+#include "items/DashboardState.h"
 #include "FilterBar.h"
 #include "StatusTray.h"
 

@@ -1,12 +1,12 @@
 // MainWindow under the offscreen platform: every page is there and fed, the range presets
 // drive the shared state, and a breakdown click lands on the Events page narrowed to it.
-#include "DashboardState.h"
-#include "EventsModel.h"
+#include "items/DashboardState.h"
+#include "items/EventsModel.h"
 #include "EventsPage.h"
 #include "FailuresPage.h"
 #include "FilterBar.h"
 #include "MainWindow.h"
-#include "OverviewModel.h"
+#include "items/OverviewModel.h"
 #include "OverviewPage.h"
 #include "StatusTray.h"
 #include "fakedata.h"

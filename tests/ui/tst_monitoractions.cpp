@@ -1,7 +1,7 @@
 // The live monitor's toolbar actions and status-bar sentence, driven by a fake PullMonitor.
 #include "MonitorActions.h"
 #include "MonitorStatusLabel.h"
-#include "PullMonitor.h"
+#include "ports/PullMonitor.h"
 
 #include <QMainWindow>
 #include <QMenu>

@@ -1,8 +1,8 @@
 // OverviewPage under the offscreen platform: it asks DashboardData with the shared filter,
 // shows the rows it gets, and a refresh keeps the selected image selected.
-#include "DashboardData.h"
-#include "DashboardState.h"
-#include "OverviewModel.h"
+#include "ports/DashboardData.h"
+#include "items/DashboardState.h"
+#include "items/OverviewModel.h"
 #include "OverviewPage.h"
 #include "fakedata.h"
 

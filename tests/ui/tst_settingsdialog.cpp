@@ -1,6 +1,6 @@
 // SettingsDialog under the offscreen platform: validation messages as the user types, Save only
 // while everything checks out, secrets refused, saving through the ConfigEditor.
-#include "ConfigEditor.h"
+#include "ports/ConfigEditor.h"
 #include "ConfigListModel.h"
 #include "SettingsDialog.h"
 

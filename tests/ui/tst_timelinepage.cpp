@@ -1,9 +1,9 @@
 // TimelinePage under the offscreen platform: it asks for the shared range, fills the grid,
 // keeps the chosen image across refreshes, a click on a cell asks for that bucket's events,
 // a drag across cells or the chart sets the shared range, and the chart gets decimated series.
-#include "DashboardState.h"
+#include "items/DashboardState.h"
 #include "TimelineGrid.h"
-#include "TimelineModel.h"
+#include "items/TimelineModel.h"
 #include "TimelinePage.h"
 #include "charts/LatencyTimeChart.h"
 #include "fakedata.h"

@@ -3,9 +3,9 @@
 // Fixtures and straightforward reference implementations (counting, incident cutting) that the
 // store, aggregator and report tests compare the real, optimized code against.
 
-#include "HistoryStore.h"
+#include "history/HistoryStore.h"
 #include "PullEvent.h"
-#include "SqliteHistoryStore.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 
 #include <QHash>
 #include <QList>

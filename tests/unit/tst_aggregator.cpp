@@ -1,5 +1,5 @@
-#include "Aggregator.h"
-#include "SqliteHistoryStore.h"
+#include "analysis/Aggregator.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "referencehistory.h"
 #include "testutil.h"
 

@@ -1,4 +1,4 @@
-#include "HttpClient.h"
+#include "net/HttpClient.h"
 #include "ci/GitHubSource.h"
 #include "ci/GitLabSource.h"
 

@@ -1,7 +1,7 @@
 // CompareModel shows the figures of `export --report compare` for the same range (DESIGN.md,
 // issue 5's "same figures"), and compareVerdict says them in a sentence.
-#include "CompareModel.h"
-#include "Reports.h"
+#include "items/CompareModel.h"
+#include "reports/Reports.h"
 #include "csvparse.h"
 #include "referencehistory.h"
 #include "testutil.h"

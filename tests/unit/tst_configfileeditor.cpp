@@ -1,7 +1,7 @@
 // ConfigFileEditor: what the settings dialog saves is what the loader reads, members the form does
 // not show survive, and nothing invalid or secret reaches the file.
-#include "Config.h"
-#include "ConfigFileEditor.h"
+#include "config/Config.h"
+#include "config/ConfigFileEditor.h"
 #include "testutil.h"
 
 #include <QDir>

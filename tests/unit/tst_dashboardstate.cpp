@@ -1,5 +1,5 @@
 // DashboardState: the one range and filter every page obeys.
-#include "DashboardState.h"
+#include "items/DashboardState.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,8 +1,8 @@
 // The demo history must tell the story pullwatch exists for: nixery slow on cold builds and
 // failing in bursts, self-hosted steady, Docker Hub rate-limited; and exercise CSV quoting.
-#include "Aggregator.h"
-#include "DemoHistory.h"
-#include "SqliteHistoryStore.h"
+#include "analysis/Aggregator.h"
+#include "demo/DemoHistory.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "testutil.h"
 
 #include <QTest>

@@ -1,6 +1,6 @@
 // HistoryService: answers come from a worker thread, only the latest request of a kind is
 // answered, and an unchanged history is answered again without recomputing a stale view.
-#include "HistoryService.h"
+#include "services/HistoryService.h"
 #include "referencehistory.h"
 #include "testutil.h"
 

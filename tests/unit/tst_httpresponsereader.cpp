@@ -1,4 +1,4 @@
-#include "HttpResponseReader.h"
+#include "net/HttpResponseReader.h"
 
 #include <QTest>
 

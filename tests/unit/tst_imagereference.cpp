@@ -1,4 +1,4 @@
-#include "registry/ImageReference.h"
+#include "ImageReference.h"
 
 #include <QTest>
 

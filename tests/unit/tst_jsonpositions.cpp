@@ -1,4 +1,4 @@
-#include "JsonPositions.h"
+#include "config/JsonPositions.h"
 
 #include <QStringList>
 #include <QTest>

@@ -1,7 +1,7 @@
 // LiveMonitor: the dashboard's probing and log imports against a real registry (Debian's
 // docker-registry on loopback) and real history files; the status-bar sentence.
-#include "LiveMonitor.h"
-#include "SqliteHistoryStore.h"
+#include "services/LiveMonitor.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 
 #include "localregistry.h"
 #include "testutil.h"

@@ -1,6 +1,6 @@
 // LogScan and CiIngester: exact line numbers and timestamps across chunk boundaries, gzip and
 // plain input alike, and files ingested once (unchanged: nothing; grown: only the new lines).
-#include "SqliteHistoryStore.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "ci/CiIngester.h"
 #include "ci/LogScan.h"
 #include "testutil.h"

@@ -1,7 +1,7 @@
 // The Overview page's data: computeOverview against a small history whose answers are known,
 // and OverviewModel's merge (rows keep their identity across refreshes), under
 // QAbstractItemModelTester.
-#include "OverviewModel.h"
+#include "items/OverviewModel.h"
 #include "referencehistory.h"
 #include "testutil.h"
 

@@ -1,4 +1,4 @@
-#include "ProbeScheduler.h"
+#include "registry/ProbeScheduler.h"
 #include "registry/RegistryClient.h"
 
 #include "testutil.h"

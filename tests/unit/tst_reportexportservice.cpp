@@ -1,9 +1,9 @@
 // ReportExportService: the files it writes are the CLI's reports byte for byte; a cancel stops a
 // large export quickly and leaves the directory as it was; a directory it cannot write to fails
 // with a message naming it; progress comes a few times a second, not per row.
-#include "DemoHistory.h"
-#include "ReportExportService.h"
-#include "SqliteHistoryStore.h"
+#include "demo/DemoHistory.h"
+#include "services/ReportExportService.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "testutil.h"
 
 #include <QBuffer>

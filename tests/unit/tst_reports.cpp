@@ -1,5 +1,5 @@
-#include "Reports.h"
-#include "SqliteHistoryStore.h"
+#include "reports/Reports.h"
+#include "history/sqlite/SqliteHistoryStore.h"
 #include "csvparse.h"
 #include "referencehistory.h"
 #include "testutil.h"

@@ -1,5 +1,5 @@
-#include "SqliteHistoryStore.h"
-#include "SqliteSchema.h"
+#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/sqlite/SqliteSchema.h"
 #include "referencehistory.h"
 #include "testutil.h"
 

@@ -1,12 +1,12 @@
 // The Timeline page's data: digest changes kept by the store (across reopen, out-of-order
 // appends and rebuilds), computeTimeline's buckets on a real SQLite history, TimelineModel (and
 // the other dashboard models) under QAbstractItemModelTester, and min/max decimation.
-#include "Decimation.h"
-#include "EventsModel.h"
-#include "FailureCountModel.h"
-#include "SqliteHistoryStore.h"
-#include "SqliteSchema.h"
-#include "TimelineModel.h"
+#include "analysis/Decimation.h"
+#include "items/EventsModel.h"
+#include "items/FailureCountModel.h"
+#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/sqlite/SqliteSchema.h"
+#include "items/TimelineModel.h"
 #include "testutil.h"
 
 #include <QAbstractItemModelTester>

@@ -1,8 +1,8 @@
 #include "LatencyTimeChart.h"
 
 #include "ChartTheme.h"
-#include "Decimation.h"
-#include "OverviewModel.h"
+#include "analysis/Decimation.h"
+#include "items/OverviewModel.h"
 #include "TimeFormat.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Aggregator.h"
+#include "analysis/Aggregator.h"
 
 #include "ZoomChartView.h"
 

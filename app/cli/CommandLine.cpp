@@ -1,0 +1,340 @@
+#include "cli/CommandLine.h"
+
+#include "cli/CommandLineSupport.h"
+
+#include "config/Config.h"
+#include "demo/DemoHistory.h"
+#include "reports/OutputFile.h"
+#include "reports/Reports.h"
+#include "history/sqlite/SqliteHistoryStore.h"
+#include "TimeFormat.h"
+#include "ImageReference.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QLockFile>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace pw::cli {
+
+namespace {
+int runDemo(const QStringList &arguments)
+{
+    const QCommandLineOption events(QStringLiteral("events"),
+                                    QStringLiteral("Number of events to generate."),
+                                    QStringLiteral("N"), QStringLiteral("100000"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."),
+                                  QStringLiteral("S"), QStringLiteral("20251118"));
+    QCommandLineParser parser;
+    QString error;
+    if (!parse(parser, arguments, {events, seed}, &error))
+        return fail(QStringLiteral("demo: ") + error);
+    if (!parser.positionalArguments().mid(1).isEmpty())
+        return fail(QStringLiteral("demo: unexpected argument \"%1\"")
+                        .arg(parser.positionalArguments().at(1)));
+    if (const Result<Config> config = loadConfig(parser); !config)
+        return fail(config.error());
+    bool ok = false;
+    const qint64 count = parser.value(events).toLongLong(&ok);
+    if (!ok || count <= 0)
+        return fail(QStringLiteral("demo: --events must be a positive number, got \"%1\"")
+                        .arg(parser.value(events)));
+    const quint32 seedValue = parser.value(seed).toUInt(&ok);
+    if (!ok)
+        return fail(
+            QStringLiteral("demo: --seed must be a number, got \"%1\"").arg(parser.value(seed)));
+    if (!parser.isSet(DbOption))
+        return fail(QStringLiteral("demo: --db PATH is required (the demo never writes into your "
+                                   "real history)"));
+    const QString path = parser.value(DbOption);
+
+    // One demo at a time per history: a second one waits, then replaces the first's history
+    // (deleting files another demo is writing would leave both's events in one).
+    QLockFile lock(path + QStringLiteral(".lock"));
+    if (!lock.tryLock(0)) {
+        say(QStringLiteral("waiting for another pullwatch demo writing %1").arg(path));
+        if (!lock.lock())
+            return fail(QStringLiteral("%1.lock: cannot lock: another demo holds it").arg(path));
+    }
+    if (QFileInfo::exists(path)) {
+        // Replace an earlier demo history, but never a real one (nor another application's
+        // file: open() refuses those).
+        {
+            Result<std::unique_ptr<SqliteHistoryStore>> old = SqliteHistoryStore::open(path);
+            if (!old)
+                return fail(old.error());
+            if ((*old)->eventCount() > 0 &&
+                (*old)->metadata(QStringLiteral("origin")) != QLatin1StringView("demo"))
+                return fail(QStringLiteral("%1: holds a history of %2 events that pullwatch demo "
+                                           "did not write; choose another --db")
+                                .arg(path)
+                                .arg((*old)->eventCount()));
+        }
+        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            QFile::remove(path + suffix);
+    }
+    Result<std::unique_ptr<SqliteHistoryStore>> store = SqliteHistoryStore::open(path);
+    if (!store)
+        return fail(store.error());
+    if (Status s = (*store)->setMetadata(QStringLiteral("origin"), QStringLiteral("demo")); !s)
+        return fail(s.error());
+
+    QElapsedTimer timer;
+    timer.start();
+    const bool tty = stderrIsTerminal();
+    DemoOptions options;
+    options.events = count;
+    options.endMs = QDateTime::currentMSecsSinceEpoch();
+    options.seed = seedValue;
+    const Status s = DemoHistory::write(**store, options, [&](qint64 written) {
+        if (tty)
+            std::fprintf(stderr, "\rwriting demo history: %lld/%lld events", qlonglong(written),
+                         qlonglong(count));
+        return true;
+    });
+    if (tty)
+        std::fputc('\n', stderr);
+    if (!s)
+        return fail(s.error());
+    say(QStringLiteral("wrote %1 demo events to %2 in %3 s")
+            .arg(count)
+            .arg(path)
+            .arg(double(timer.elapsed()) / 1000.0, 0, 'f', 2));
+    return Success;
+}
+
+int runExport(const QStringList &arguments)
+{
+    const QCommandLineOption report(QStringLiteral("report"),
+                                    QStringLiteral("events, availability, breakdown or compare."),
+                                    QStringLiteral("KIND"));
+    const QCommandLineOption from(QStringLiteral("from"),
+                                  QStringLiteral("Start (ISO 8601 or -7d)."), QStringLiteral("T"));
+    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (ISO 8601 or -1h)."),
+                                QStringLiteral("T"));
+    const QCommandLineOption bucket(QStringLiteral("bucket"), QStringLiteral("1h or 1d."),
+                                    QStringLiteral("WIDTH"), QStringLiteral("1h"));
+    const QCommandLineOption image(QStringLiteral("image"), QStringLiteral("Only this image."),
+                                   QStringLiteral("REF"));
+    const QCommandLineOption group(QStringLiteral("group"), QStringLiteral("Only this group."),
+                                   QStringLiteral("G"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Write to FILE."),
+                                 QStringLiteral("FILE"));
+    QCommandLineParser parser;
+    QString error;
+    if (!parse(parser, arguments, {report, from, to, bucket, image, group, out}, &error))
+        return fail(QStringLiteral("export: ") + error);
+    if (!parser.positionalArguments().mid(1).isEmpty())
+        return fail(QStringLiteral("export: unexpected argument \"%1\"")
+                        .arg(parser.positionalArguments().at(1)));
+    if (const Result<Config> config = loadConfig(parser); !config)
+        return fail(config.error());
+
+    ReportRequest request;
+    const std::optional<ReportKind> kind = reportFromId(parser.value(report));
+    if (!kind)
+        return fail(QStringLiteral("export: --report must be events, availability, breakdown or "
+                                   "compare, got \"%1\"")
+                        .arg(parser.value(report)));
+    request.kind = *kind;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    request.range = TimeRange{now - qint64(30) * 86400000, now};
+    if (parser.isSet(from)) {
+        const Result<qint64> t = TimeFormat::parseTime(parser.value(from), now);
+        if (!t)
+            return fail(QStringLiteral("export: --from: ") + t.error());
+        request.range.from = *t;
+    }
+    if (parser.isSet(to)) {
+        const Result<qint64> t = TimeFormat::parseTime(parser.value(to), now);
+        if (!t)
+            return fail(QStringLiteral("export: --to: ") + t.error());
+        request.range.to = *t;
+    }
+    if (request.range.to < request.range.from)
+        return fail(QStringLiteral("export: --from is after --to"));
+    const Result<qint64> width = TimeFormat::parseDuration(parser.value(bucket));
+    if (!width || *width < 60000 || *width % 60000 != 0)
+        return fail(QStringLiteral("export: --bucket must be a whole number of minutes such as 1h "
+                                   "or 1d, got \"%1\"")
+                        .arg(parser.value(bucket)));
+    request.bucketMs = *width;
+
+    const QString path = dbPath(parser);
+    if (!QFileInfo::exists(path))
+        return fail(QStringLiteral("%1: no history here (create one with pullwatch demo or "
+                                   "pullwatch probe, or pass --db)")
+                        .arg(path));
+    Result<std::unique_ptr<SqliteHistoryStore>> store =
+        SqliteHistoryStore::open(path, SqliteHistoryStore::Access::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    const QList<ImageInfo> known = (*store)->images();
+    for (const QString &ref : parser.values(image)) {
+        if (std::none_of(known.begin(), known.end(),
+                         [&](const ImageInfo &i) { return i.image == ref; }))
+            return fail(QStringLiteral("export: --image: no image \"%1\" in %2").arg(ref, path));
+    }
+    request.filter.images = parser.values(image);
+    request.filter.groups = parser.values(group);
+
+    QFile standardOutput;
+    QIODevice *device = &standardOutput;
+    std::unique_ptr<OutputFile> file;
+    if (parser.isSet(out)) {
+        file = std::make_unique<OutputFile>(parser.value(out));
+        if (!file->open())
+            return fail(
+                QStringLiteral("%1: cannot write: %2").arg(file->fileName(), file->errorString()));
+        device = file->device();
+    } else if (!standardOutput.open(stdout, QIODevice::WriteOnly)) {
+        return fail(QStringLiteral("cannot write to standard output"));
+    }
+    const bool tty = stderrIsTerminal();
+    const Result<qint64> rows = writeReport(**store, request, device, [&](qint64 n) {
+        if (tty)
+            std::fprintf(stderr, "\rexporting: %lld rows", qlonglong(n));
+        return true;
+    });
+    if (tty)
+        std::fputc('\r', stderr);
+    if (!rows) {
+        if (file)
+            file->cancel();
+        return fail(rows.error());
+    }
+    if (file) {
+        if (!file->commit())
+            return fail(
+                QStringLiteral("%1: cannot write: %2").arg(file->fileName(), file->errorString()));
+        say(QStringLiteral("wrote %1 %2 rows to %3")
+                .arg(*rows)
+                .arg(reportId(request.kind), file->fileName()));
+    }
+    return Success;
+}
+
+// One JSON line per reference: what the reference grammar makes of it.
+int runRef(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    QString error;
+    if (!parse(parser, arguments, {}, &error))
+        return fail(QStringLiteral("ref: ") + error);
+    const QStringList refs = parser.positionalArguments().mid(1);
+    if (refs.isEmpty())
+        return fail(QStringLiteral("ref: give at least one image reference"));
+    bool allValid = true;
+    for (const QString &input : refs) {
+        nlohmann::ordered_json line;
+        line["input"] = input.toStdString();
+        const Result<ImageReference> ref = ImageReference::parse(input);
+        line["valid"] = ref.ok();
+        if (ref) {
+            line["registry"] = ref->registry.toStdString();
+            line["repository"] = ref->repository.toStdString();
+            line["tag"] = ref->tag.toStdString();
+            line["digest"] = ref->digest.toStdString();
+            line["canonical"] = ref->canonical().toStdString();
+            if (ref->registry == QLatin1StringView("nixery.dev")) {
+                nlohmann::json packages = nlohmann::json::array();
+                for (const QString &package : ref->nixeryPackages())
+                    packages.push_back(package.toStdString());
+                line["nixery"] = {{"packages", packages},
+                                  {"shell", ref->nixeryShell()},
+                                  {"arm64", ref->nixeryArm64()}};
+            }
+        } else {
+            allValid = false;
+            line["error"] = ref.error().toStdString();
+        }
+        printJsonLine(line);
+    }
+    return allValid ? Success : CheckFailed;
+}
+
+void printUsage()
+{
+    say(QStringLiteral(
+        "usage: pullwatch [--config FILE] [--db PATH]            open the dashboard\n"
+        "       pullwatch ref REF...                             parse and normalize references\n"
+        "       pullwatch probe [--deep] [--timeout S] [--insecure] [--no-store] REF...\n"
+        "                                                        probe registries now\n"
+        "       pullwatch classify [--summary] FILE...|-         find image pulls in CI logs\n"
+        "       pullwatch ingest FILE...|--github OWNER/REPO|--gitlab PROJECT [--api-url URL]\n"
+        "                                                        store the pulls of CI logs\n"
+        "       pullwatch serve                                  probe on schedule until stopped\n"
+        "       pullwatch demo --events N --db PATH              write a synthetic history\n"
+        "       pullwatch export --report events|availability|breakdown|compare\n"
+        "                 [--from T] [--to T] [--bucket 1h|1d] [--image REF] [--group G] "
+        "[--out FILE]"));
+}
+} // namespace
+
+QString subcommand(const QStringList &arguments)
+{
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &arg = arguments.at(i);
+        if (arg == QLatin1StringView("--config") || arg == QLatin1StringView("--db") ||
+            arg == QLatin1StringView("-config") || arg == QLatin1StringView("-db")) {
+            ++i; // skip the option's value
+            continue;
+        }
+        if (!arg.startsWith(QLatin1Char('-')))
+            return arg;
+    }
+    return {};
+}
+
+QString globalOption(const QStringList &arguments, const QString &name)
+{
+    const QString option = QStringLiteral("--") + name;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &arg = arguments.at(i);
+        if (arg == option && i + 1 < arguments.size())
+            return arguments.at(i + 1);
+        if (arg.startsWith(option + QLatin1Char('=')))
+            return arg.mid(option.size() + 1);
+    }
+    return {};
+}
+
+QString historyPath(const QStringList &arguments)
+{
+    const QString path = globalOption(arguments, QStringLiteral("db"));
+    return path.isEmpty() ? SqliteHistoryStore::defaultPath() : path;
+}
+
+int run(const QStringList &arguments)
+{
+    const QString command = subcommand(arguments);
+    if (command == QLatin1StringView("demo"))
+        return runDemo(arguments);
+    if (command == QLatin1StringView("ref"))
+        return runRef(arguments);
+    if (command == QLatin1StringView("export"))
+        return runExport(arguments);
+    if (command == QLatin1StringView("probe"))
+        return runProbe(arguments);
+    if (command == QLatin1StringView("serve"))
+        return runServe(arguments);
+    if (command == QLatin1StringView("classify"))
+        return runClassify(arguments);
+    if (command == QLatin1StringView("ingest"))
+        return runIngest(arguments);
+    if (command == QLatin1StringView("help")) {
+        printUsage();
+        return Success;
+    }
+    printUsage();
+    return fail(QStringLiteral("unknown command \"%1\"").arg(command));
+}
+
+} // namespace pw::cli

@@ -1,0 +1,41 @@
+#pragma once
+
+// What the subcommands share: global options, messages on stderr, JSON lines on stdout.
+#include "config/Config.h"
+#include "Result.h"
+#include "ci/LogClassifier.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace pw::cli {
+
+extern const QCommandLineOption ConfigOption;
+extern const QCommandLineOption DbOption;
+
+// One line on stderr.
+void say(const QString &line);
+// "pullwatch: message" on stderr; returns UsageError.
+int fail(const QString &message);
+bool stderrIsTerminal();
+
+// Parses the arguments of one subcommand, global options included (accepted anywhere).
+bool parse(QCommandLineParser &parser, const QStringList &arguments,
+           const QList<QCommandLineOption> &options, QString *error);
+Result<Config> loadConfig(const QCommandLineParser &parser);
+QString dbPath(const QCommandLineParser &parser);
+
+// One JSON object per line on stdout, flushed (a consumer may be reading as lines come).
+void printJsonLine(const nlohmann::ordered_json &line);
+
+// The built-in classifier rules plus the config's.
+Result<LogClassifier> classifierFor(const Config &config);
+
+int runProbe(const QStringList &arguments);
+int runServe(const QStringList &arguments);
+int runClassify(const QStringList &arguments);
+int runIngest(const QStringList &arguments);
+
+} // namespace pw::cli
