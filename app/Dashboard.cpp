@@ -14,7 +14,7 @@
 #include "items/OverviewModel.h"
 #include "OverviewPage.h"
 #include "services/ReportExportService.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "TimelinePage.h"
 #include "charts/StackedTimeChart.h"
@@ -40,7 +40,7 @@ int run(const QStringList &arguments)
     QString path = cli::historyPath(arguments);
     if (demo) {
         path = demoDir.filePath(u"demo-history.db"_s);
-        auto store = SqliteHistoryStore::open(path);
+        auto store = openHistory(path);
         if (!store)
             return cli::fail(store.error());
         DemoOptions options;
@@ -50,7 +50,7 @@ int run(const QStringList &arguments)
             return cli::fail(written.error());
         if (Status marked = (*store)->setMetadata(u"origin"_s, u"demo"_s); !marked)
             return cli::fail(marked.error());
-    } else if (auto store = SqliteHistoryStore::open(path); !store) {
+    } else if (auto store = openHistory(path); !store) {
         return cli::fail(store.error()); // a clear message before any window opens
     }
 
@@ -112,7 +112,7 @@ int render(const QStringList &arguments)
     if (*end <= *start)
         return cli::fail(u"render: --to must be after --from"_s);
     auto store =
-        SqliteHistoryStore::open(cli::dbPath(parser), SqliteHistoryStore::Access::ReadOnly);
+        openHistory(cli::dbPath(parser), HistoryAccess::ReadOnly);
     if (!store)
         return cli::fail(store.error());
 

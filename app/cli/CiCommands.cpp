@@ -3,7 +3,7 @@
 #include "cli/CommandLineSupport.h"
 #include "net/HttpClient.h"
 #include "registry/ProbeRecorder.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "ci/CiIngester.h"
 #include "ci/GitHubSource.h"
@@ -197,7 +197,7 @@ int runIngest(const QStringList &arguments)
     const Result<LogClassifier> classifier = classifierFor(*config);
     if (!classifier)
         return fail(classifier.error());
-    auto store = SqliteHistoryStore::open(dbPath(parser));
+    auto store = openHistory(dbPath(parser));
     if (!store)
         return fail(store.error());
     if (Status synced = ProbeRecorder(store->get()).syncImages(*config); !synced)

@@ -6,7 +6,7 @@
 #include "demo/DemoHistory.h"
 #include "reports/OutputFile.h"
 #include "reports/Reports.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "ImageReference.h"
 
@@ -67,7 +67,7 @@ int runDemo(const QStringList &arguments)
         // Replace an earlier demo history, but never a real one (nor another application's
         // file: open() refuses those).
         {
-            Result<std::unique_ptr<SqliteHistoryStore>> old = SqliteHistoryStore::open(path);
+            Result<std::unique_ptr<HistoryStore>> old = openHistory(path);
             if (!old)
                 return fail(old.error());
             if ((*old)->eventCount() > 0 &&
@@ -80,7 +80,7 @@ int runDemo(const QStringList &arguments)
         for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
             QFile::remove(path + suffix);
     }
-    Result<std::unique_ptr<SqliteHistoryStore>> store = SqliteHistoryStore::open(path);
+    Result<std::unique_ptr<HistoryStore>> store = openHistory(path);
     if (!store)
         return fail(store.error());
     if (Status s = (*store)->setMetadata(QStringLiteral("origin"), QStringLiteral("demo")); !s)
@@ -172,8 +172,8 @@ int runExport(const QStringList &arguments)
         return fail(QStringLiteral("%1: no history here (create one with pullwatch demo or "
                                    "pullwatch probe, or pass --db)")
                         .arg(path));
-    Result<std::unique_ptr<SqliteHistoryStore>> store =
-        SqliteHistoryStore::open(path, SqliteHistoryStore::Access::ReadOnly);
+    Result<std::unique_ptr<HistoryStore>> store =
+        openHistory(path, HistoryAccess::ReadOnly);
     if (!store)
         return fail(store.error());
     const QList<ImageInfo> known = (*store)->images();
@@ -309,7 +309,7 @@ QString globalOption(const QStringList &arguments, const QString &name)
 QString historyPath(const QStringList &arguments)
 {
     const QString path = globalOption(arguments, QStringLiteral("db"));
-    return path.isEmpty() ? SqliteHistoryStore::defaultPath() : path;
+    return path.isEmpty() ? defaultHistoryPath() : path;
 }
 
 int run(const QStringList &arguments)

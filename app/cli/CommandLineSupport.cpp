@@ -1,7 +1,7 @@
 #include "cli/CommandLineSupport.h"
 
 #include "cli/CommandLine.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 
 #include <nlohmann/json.hpp>
 
@@ -54,7 +54,7 @@ Result<Config> loadConfig(const QCommandLineParser &parser)
 
 QString dbPath(const QCommandLineParser &parser)
 {
-    return parser.isSet(DbOption) ? parser.value(DbOption) : SqliteHistoryStore::defaultPath();
+    return parser.isSet(DbOption) ? parser.value(DbOption) : defaultHistoryPath();
 }
 
 void printJsonLine(const nlohmann::ordered_json &line)

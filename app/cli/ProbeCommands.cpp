@@ -5,7 +5,7 @@
 #include "net/HttpClient.h"
 #include "registry/ProbeRecorder.h"
 #include "registry/ProbeScheduler.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "registry/RegistryClient.h"
 
@@ -61,10 +61,10 @@ ProbeOptions optionsFor(const Config &config, const ImageReference &reference, b
     return options;
 }
 
-Result<std::unique_ptr<SqliteHistoryStore>> openStore(const QCommandLineParser &parser,
+Result<std::unique_ptr<HistoryStore>> openStore(const QCommandLineParser &parser,
                                                       const Config &config)
 {
-    auto store = SqliteHistoryStore::open(dbPath(parser));
+    auto store = openHistory(dbPath(parser));
     if (!store)
         return store;
     if (Status synced = ProbeRecorder(store->get()).syncImages(config); !synced)
@@ -162,7 +162,7 @@ int runProbe(const QStringList &arguments)
     if (!config)
         return fail(config.error());
 
-    std::unique_ptr<SqliteHistoryStore> store;
+    std::unique_ptr<HistoryStore> store;
     if (!parser.isSet(noStore)) {
         auto opened = openStore(parser, *config);
         if (!opened)
@@ -224,7 +224,7 @@ int runServe(const QStringList &arguments)
     auto opened = openStore(parser, *config);
     if (!opened)
         return fail(opened.error());
-    std::unique_ptr<SqliteHistoryStore> store = std::move(*opened);
+    std::unique_ptr<HistoryStore> store = std::move(*opened);
     ProbeRecorder recorder(store.get());
 
     const auto applyRetention = [&] {

@@ -1,6 +1,6 @@
 #include "services/HistoryService.h"
 
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 
 #include <QDateTime>
 
@@ -13,7 +13,7 @@ class HistoryService::Worker : public QObject
 public:
     explicit Worker(QString path) : m_history(std::move(path)) {}
 
-    Result<SqliteHistoryStore *> store() { return m_history.store(); }
+    Result<HistoryStore *> store() { return m_history.store(); }
 
     struct Overview
     {
@@ -26,7 +26,7 @@ public:
     // The periodic refresh costs next to nothing while the history is unchanged: the last
     // answer is sent again. Ages and windows still move, so at least once a minute it is
     // computed anew.
-    Result<Overview> overview(SqliteHistoryStore &store, const EventFilter &filter)
+    Result<Overview> overview(HistoryStore &store, const EventFilter &filter)
     {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const qint64 events = store.eventCount();
@@ -50,7 +50,7 @@ public:
     };
 
     // Cheap: the store reloads its counters only when the file's data version moved.
-    Size size(SqliteHistoryStore &store)
+    Size size(HistoryStore &store)
     {
         Size now{store.eventCount(), 0, store.images(), false};
         now.imageCount = now.images.size();
@@ -106,7 +106,7 @@ void HistoryService::submit(Lane lane, std::atomic<quint64> &latest, Compute com
     QMetaObject::invokeMethod(worker, [this, worker, &latest, generation, compute, deliver] {
         if (generation != latest.load())
             return;
-        Result<SqliteHistoryStore *> store = worker->store();
+        Result<HistoryStore *> store = worker->store();
         auto result = store ? compute(**store) : decltype(compute(**store))(Error{store.error()});
         QMetaObject::invokeMethod(this, [this, &latest, generation, result, deliver] {
             if (!result)
@@ -121,7 +121,7 @@ void HistoryService::checkForChanges()
 {
     submit(
         Breakdown, m_watchGeneration,
-        [worker = m_workers[Breakdown]](SqliteHistoryStore &store) {
+        [worker = m_workers[Breakdown]](HistoryStore &store) {
             return Result(worker->size(store));
         },
         [this](const Worker::Size &size) {
@@ -142,7 +142,7 @@ void HistoryService::requestStatus()
     m_statusAtMs = QDateTime::currentMSecsSinceEpoch();
     submit(
         Breakdown, m_statusGeneration,
-        [worker = m_workers[Breakdown]](SqliteHistoryStore &store) {
+        [worker = m_workers[Breakdown]](HistoryStore &store) {
             return worker->overview(store, EventFilter());
         },
         [this](const Worker::Overview &answer) { emit statusNow(answer.rows, answer.nowMs); });
@@ -152,7 +152,7 @@ void HistoryService::requestOverview(const EventFilter &filter)
 {
     submit(
         Grids, m_overviewGeneration,
-        [worker = m_workers[Grids], filter](SqliteHistoryStore &store) {
+        [worker = m_workers[Grids], filter](HistoryStore &store) {
             return worker->overview(store, filter);
         },
         [this](const Worker::Overview &answer) {
@@ -166,7 +166,7 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
 {
     submit(
         Breakdown, m_failuresGeneration,
-        [filter, range, bucketMs](SqliteHistoryStore &store) {
+        [filter, range, bucketMs](HistoryStore &store) {
             return computeFailures(store, filter, range, bucketMs);
         },
         [this](const FailureSummary &summary) { emit failuresReady(summary); });
@@ -177,7 +177,7 @@ void HistoryService::requestEvents(const EventPageQuery &query)
     submit(
         Grids,
         query.afterId > 0 && !query.oldestFirst ? m_newerEventsGeneration : m_eventsGeneration,
-        [query](SqliteHistoryStore &store) { return store.eventPage(query); },
+        [query](HistoryStore &store) { return store.eventPage(query); },
         [this, query](const QList<StoredEvent> &page) { emit eventsReady(query, page); });
 }
 
@@ -185,7 +185,7 @@ void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &
 {
     submit(
         Comparison, m_compareGeneration,
-        [filter, range](SqliteHistoryStore &store) {
+        [filter, range](HistoryStore &store) {
             return Aggregator(store).compare(filter, range);
         },
         [this, range](const QList<CompareRow> &rows) { emit compareReady(rows, range); });
@@ -196,7 +196,7 @@ void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange 
 {
     submit(
         Grids, m_timelineGeneration,
-        [filter, range, bucketMs](SqliteHistoryStore &store) {
+        [filter, range, bucketMs](HistoryStore &store) {
             return computeTimeline(store, filter, range, bucketMs);
         },
         [this](const TimelineData &timeline) { emit timelineReady(timeline); });

@@ -58,7 +58,7 @@ IngestWorker::~IngestWorker()
 
 Result<CiIngester *> IngestWorker::ingester()
 {
-    Result<SqliteHistoryStore *> store = m_history.store();
+    Result<HistoryStore *> store = m_history.store();
     if (!store)
         return Error{store.error()};
     if (!m_classifier) {

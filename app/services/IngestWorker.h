@@ -2,7 +2,7 @@
 
 #include "config/Config.h"
 #include "net/HttpClient.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "ci/CiIngester.h"
 
 #include <QObject>

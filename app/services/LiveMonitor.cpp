@@ -3,7 +3,7 @@
 #include "services/IngestWorker.h"
 #include "registry/ProbeRecorder.h"
 #include "registry/ProbeScheduler.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 #include "registry/RegistryClient.h"
 
 #include <QCoreApplication>
@@ -49,7 +49,7 @@ private:
     Result<ProbeRecorder *> recorder()
     {
         if (!m_recorder) {
-            Result<SqliteHistoryStore *> store = m_history.store();
+            Result<HistoryStore *> store = m_history.store();
             if (!store)
                 return Error{store.error()};
             m_recorder = std::make_unique<ProbeRecorder>(*store);
@@ -84,7 +84,7 @@ LiveMonitor::LiveMonitor(Config config, QString historyPath, Mode mode, QProcess
     // Create (and migrate) the file once, before the threads open their connections: two
     // connections creating it at once can fail with "database is locked".
     Status created;
-    if (auto store = SqliteHistoryStore::open(m_path); !store)
+    if (auto store = openHistory(m_path); !store)
         created = Error{store.error()};
     m_historyChange.setSingleShot(true);
     m_historyChange.setInterval(HistoryChangeDelayMs);

@@ -1,7 +1,7 @@
 #include "services/ReportExportService.h"
 
 #include "reports/OutputFile.h"
-#include "history/sqlite/SqliteHistoryStore.h"
+#include "history/OpenHistory.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -50,7 +50,7 @@ public:
     {
         if (!QFileInfo(directory).isDir())
             return JobResult::failed(tr("%1: not an existing directory").arg(directory));
-        Result<SqliteHistoryStore *> store = this->store();
+        Result<HistoryStore *> store = this->store();
         if (!store)
             return JobResult::failed(store.error());
 
@@ -112,7 +112,7 @@ public:
     }
 
 private:
-    Result<SqliteHistoryStore *> store() { return m_history.store(); }
+    Result<HistoryStore *> store() { return m_history.store(); }
 
     static QString cannotWrite(const OutputFile &file, const QString &why)
     {

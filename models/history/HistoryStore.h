@@ -149,8 +149,15 @@ struct MetadataClaim
     QString value;    // what it holds after the events are stored
 };
 
-// The pull history. SQLite today (SqliteHistoryStore); PostgreSQL can implement the same
-// interface later without touching callers. Implementations are used from one thread at a time.
+enum class HistoryAccess
+{
+    ReadWrite, // creates and migrates as needed
+    ReadOnly,  // for commands that only read: the history must exist and be current
+};
+
+// The pull history. SQLite today (history/sqlite/), opened through openHistory(); PostgreSQL can
+// implement the same interface later without touching callers. Implementations are used from
+// one thread at a time.
 class HistoryStore
 {
 public:

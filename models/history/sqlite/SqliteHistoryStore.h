@@ -20,11 +20,7 @@ namespace pw {
 class SqliteHistoryStore final : public HistoryStore
 {
 public:
-    enum class Access
-    {
-        ReadWrite, // creates and migrates as needed
-        ReadOnly,  // for commands that only read: the file must be a current history
-    };
+    using Access = HistoryAccess;
     // Opens the history file. A file that is not a pullwatch history (another application's
     // SQLite database, a device, a FIFO) is refused and left untouched.
     static Result<std::unique_ptr<SqliteHistoryStore>> open(const QString &path,
@@ -107,29 +103,6 @@ private:
     mutable qint64 m_rawFrom = std::numeric_limits<qint64>::min(); // retention horizon
     mutable qint64 m_dataVersion = -1;
     mutable SqliteStatement m_dataVersionQuery;
-};
-
-// A history file opened on first use, by the thread that uses it (one connection per thread):
-// workers hold one and ask for the store whenever they need it.
-class HistoryConnection
-{
-public:
-    explicit HistoryConnection(QString path) : m_path(std::move(path)) {}
-
-    Result<SqliteHistoryStore *> store()
-    {
-        if (!m_store) {
-            auto opened = SqliteHistoryStore::open(m_path);
-            if (!opened)
-                return Error{opened.error()};
-            m_store = std::move(*opened);
-        }
-        return m_store.get();
-    }
-
-private:
-    QString m_path;
-    std::unique_ptr<SqliteHistoryStore> m_store;
 };
 
 } // namespace pw

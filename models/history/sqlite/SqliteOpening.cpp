@@ -123,22 +123,29 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
 
 Status SqliteHistoryStore::checkIdentity(bool readOnly) const
 {
-    const auto single = [this](const char *sql, qint64 *value) {
-        return stepWaiting(m_db, sql, [value](SqliteStatement &q, int rc) {
-            *value = rc == SQLITE_ROW ? q.int64(0) : 0;
-            return rc == SQLITE_ROW || rc == SQLITE_DONE;
-        });
-    };
+    // One statement, so one snapshot: read one by one, the answers could straddle another
+    // process's commit of the new schema (no application id yet, but tables already).
     qint64 applicationId = 0;
     qint64 version = 0;
     qint64 tables = 0;
     qint64 ours = 0;
-    if (!single("PRAGMA application_id", &applicationId) ||
-        !single("PRAGMA user_version", &version) ||
-        !single("SELECT count(*) FROM sqlite_master WHERE type='table'", &tables) ||
-        !single("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
-                "name IN ('event','image','registry')",
-                &ours))
+    const bool read = stepWaiting(
+        m_db,
+        "SELECT (SELECT application_id FROM pragma_application_id()),"
+        " (SELECT user_version FROM pragma_user_version()),"
+        " (SELECT count(*) FROM sqlite_master WHERE type='table'),"
+        " (SELECT count(*) FROM sqlite_master WHERE type='table' AND"
+        "  name IN ('event','image','registry'))",
+        [&](SqliteStatement &q, int rc) {
+            if (rc != SQLITE_ROW)
+                return false;
+            applicationId = q.int64(0);
+            version = q.int64(1);
+            tables = q.int64(2);
+            ours = q.int64(3);
+            return true;
+        });
+    if (!read)
         return sqlError(QStringLiteral("not a pullwatch history"));
     if (version > SqliteSchema::Version)
         return Error{m_path + QStringLiteral(": history has schema version %1, newer than this "
