@@ -8,6 +8,7 @@
 #include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "registry/RegistryClient.h"
+#include "services/RetentionTimer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -227,15 +228,12 @@ int runServe(const QStringList &arguments)
     std::unique_ptr<HistoryStore> store = std::move(*opened);
     ProbeRecorder recorder(store.get());
 
-    const auto applyRetention = [&] {
-        const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - config->retentionMs;
-        if (Status status = store->applyRetention(cutoff); !status)
+    RetentionTimer retention(config->retentionMs);
+    QObject::connect(&retention, &RetentionTimer::due, [&](qint64 cutoffMs) {
+        if (Status status = store->applyRetention(cutoffMs); !status)
             say(u"pullwatch: retention: "_s + status.error());
-    };
-    applyRetention();
-    QTimer retention;
-    QObject::connect(&retention, &QTimer::timeout, applyRetention);
-    retention.start(3600'000);
+    });
+    retention.start();
 
     RegistryClient client(config->registries, CredentialStore());
     ProbeScheduler scheduler(config->images, &client, RegistryClient::DefaultMaxPerHost);

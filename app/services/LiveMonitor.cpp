@@ -37,6 +37,12 @@ public:
         m_written((*recorder)->record(result), true);
     }
 
+    void applyRetention(qint64 cutoffMs)
+    {
+        Result<HistoryStore *> store = m_history.store();
+        m_written(store ? (*store)->applyRetention(cutoffMs) : Error{store.error()}, true);
+    }
+
     void syncImages(const Config &config)
     {
         Result<ProbeRecorder *> recorder = this->recorder();
@@ -78,7 +84,7 @@ ProbeOptions optionsFor(const ImageConfig &image)
 LiveMonitor::LiveMonitor(Config config, QString historyPath, Mode mode, QProcessEnvironment env,
                          QObject *parent)
     : PullMonitor(parent), m_config(std::move(config)), m_path(std::move(historyPath)),
-      m_mode(mode), m_env(std::move(env))
+      m_mode(mode), m_env(std::move(env)), m_retention(m_config.retentionMs)
 {
     qRegisterMetaType<MonitorState>();
     // Create (and migrate) the file once, before the threads open their connections: two
@@ -124,9 +130,16 @@ LiveMonitor::LiveMonitor(Config config, QString historyPath, Mode mode, QProcess
             [this](const QString &summary, bool ok) { setLastError(ok ? QString() : summary); });
     m_ingestThread.setObjectName(u"ingest"_s);
 
+    connect(&m_retention, &RetentionTimer::due, this, [this](qint64 cutoffMs) {
+        QMetaObject::invokeMethod(m_writer, [writer = m_writer, cutoffMs] {
+            writer->applyRetention(cutoffMs);
+        });
+    });
+
     m_writerThread.start();
     m_ingestThread.start();
     reload(m_config);
+    m_retention.start();
     if (!created)
         setLastError(created.error());
     m_tick.start();
@@ -149,6 +162,7 @@ LiveMonitor::~LiveMonitor()
 void LiveMonitor::reload(const Config &config)
 {
     m_config = config;
+    m_retention.setRetention(config.retentionMs);
     m_lastError.clear();
     startProbing();
     QMetaObject::invokeMethod(m_ingest, [worker = m_ingest, config] { worker->configure(config); });

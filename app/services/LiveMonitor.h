@@ -3,6 +3,7 @@
 #include "config/Config.h"
 #include "ports/PullMonitor.h"
 #include "registry/ProbeResult.h"
+#include "services/RetentionTimer.h"
 
 #include <QHash>
 #include <QProcessEnvironment>
@@ -47,8 +48,11 @@ public:
     void cancelImport() override;
 
     // Applies a changed config: the scheduler restarts with the new images, CI polling with the
-    // new sources, and groups and labels are copied into the history.
+    // new sources, groups and labels are copied into the history, retention follows.
     void reload(const Config &config);
+
+    // The config's retention, applied to the history at start and hourly, as `serve` does.
+    RetentionTimer &retention() { return m_retention; }
 
 private:
     void startProbing();
@@ -69,6 +73,7 @@ private:
     bool m_importing = false;
     std::shared_ptr<std::atomic_bool> m_cancel;
 
+    RetentionTimer m_retention;
     QTimer m_tick;          // the countdown in the status sentence moves every second
     QTimer m_historyChange; // coalesces historyChanged()
     MonitorState m_published;

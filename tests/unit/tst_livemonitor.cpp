@@ -31,6 +31,7 @@ private slots:
     void reloadProbesTheNewImages();
     void ciSourcesArePolled();
     void demoHistoryIsNotProbed();
+    void retentionAppliedWhileOpen();
     void closesMidProbeAndMidImport();
     void describeState_data();
     void describeState();
@@ -364,6 +365,37 @@ void TstLiveMonitor::demoHistoryIsNotProbed()
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30'000);
     QVERIFY(finished.first().at(1).toBool());
     QCOMPARE(eventsIn(path).size(), 3);
+}
+
+void TstLiveMonitor::retentionAppliedWhileOpen()
+{
+    // Raw events 1 day and 3 hours old, a retention of 2 days: at start nothing is due. A
+    // window left open past the hourly pass, by then 1.5 days later (clock injected), drops
+    // the older one, as `serve` would.
+    TestDir dir;
+    const QString path = dir.path(u"history.db"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    {
+        auto store = SqliteHistoryStore::open(path);
+        QVERIFY(store);
+        QList<PullEvent> events(2);
+        events[0].ts = now - 86'400'000;
+        events[1].ts = now - 3 * 3'600'000;
+        for (PullEvent &event : events) {
+            event.image = u"docker.io/library/busybox:latest"_s;
+            event.registry = u"docker.io"_s;
+        }
+        QVERIFY((*store)->append(events));
+    }
+    LiveMonitor monitor(configFor(uR"({"retention": "2d"})"_s), path, LiveMonitor::Mode::Demo,
+                        Isolated().env());
+    QTest::qWait(300);
+    QCOMPARE(eventsIn(path).size(), 2);
+
+    monitor.retention().setClock([now] { return now + 36 * 3'600'000; });
+    monitor.retention().setInterval(100);
+    QTRY_COMPARE_WITH_TIMEOUT(eventsIn(path).size(), 1, 5000);
+    QCOMPARE(eventsIn(path).first().ts, now - 3 * 3'600'000);
 }
 
 void TstLiveMonitor::closesMidProbeAndMidImport()
