@@ -40,16 +40,11 @@ int run(const QStringList &arguments)
     QString path = cli::historyPath(arguments);
     if (demo) {
         path = demoDir.filePath(u"demo-history.db"_s);
-        auto store = openHistory(path);
-        if (!store)
-            return cli::fail(store.error());
         DemoOptions options;
         options.events = 300'000;
         options.endMs = QDateTime::currentMSecsSinceEpoch();
-        if (Status written = DemoHistory::write(**store, options, {}); !written)
-            return cli::fail(written.error());
-        if (Status marked = (*store)->setMetadata(u"origin"_s, u"demo"_s); !marked)
-            return cli::fail(marked.error());
+        if (Status created = DemoHistory::create(path, options); !created)
+            return cli::fail(created.error());
     } else if (auto store = openHistory(path); !store) {
         return cli::fail(store.error()); // a clear message before any window opens
     }

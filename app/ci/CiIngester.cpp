@@ -149,12 +149,10 @@ Status CiIngester::ingestPath(const QString &path, IngestTotals &totals,
                               const LogScan::ProgressHandler &progress,
                               const std::atomic_bool *cancel)
 {
-    const nativepath::Status info = nativepath::status(path);
-    if (!info.exists)
-        return Error{nativepath::display(path) + u": no such file or directory"_s};
-    if (!info.isDirectory)
-        return ingestFile(path, totals, progress, cancel);
-    for (const QString &file : nativepath::filesBelow(path)) {
+    const Result<QStringList> files = nativepath::expand({path});
+    if (!files)
+        return Error{files.error()};
+    for (const QString &file : *files) {
         if (Status status = ingestFile(file, totals, progress, cancel); !status)
             return status;
     }

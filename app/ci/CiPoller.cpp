@@ -1,8 +1,7 @@
 #include "ci/CiPoller.h"
 
 #include "net/HttpClient.h"
-#include "ci/GitHubSource.h"
-#include "ci/GitLabSource.h"
+#include "ci/RestCiSource.h"
 
 using namespace Qt::StringLiterals;
 
@@ -84,11 +83,7 @@ void CiPoller::poll(Source &source)
         const Status status = m_ingester->ingestPath(source.config.path, source.totals);
         return finishRound(source, status, source.totals);
     }
-    std::unique_ptr<RestCiSource> api;
-    if (source.config.provider == u"github"_s)
-        api = std::make_unique<GitHubSource>(source.config, m_http);
-    else
-        api = std::make_unique<GitLabSource>(source.config, m_http);
+    std::unique_ptr<RestCiSource> api = makeRestCiSource(source.config, m_http);
     // Each round lists every run in its window; polling needs only the recent ones (an
     // `ingest` reads further back), which keeps a round within GITHUB_TOKEN's hourly budget.
     api->setLimits(PollRuns, PollDays);

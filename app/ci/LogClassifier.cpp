@@ -36,6 +36,16 @@ LogClassifier::LogClassifier(std::shared_ptr<const Database> database)
     : m_database(std::move(database))
 {}
 
+Result<LogClassifier> LogClassifier::forConfig(const Config &config)
+{
+    Result<RuleSet> rules = RuleSet::builtin();
+    if (!rules)
+        return Error{rules.error()};
+    if (Status added = rules->append(config.rules); !added)
+        return Error{config.sourcePath + u": "_s + added.error()};
+    return create(std::move(*rules));
+}
+
 Result<LogClassifier> LogClassifier::create(RuleSet rules)
 {
     auto database = std::make_shared<Database>();

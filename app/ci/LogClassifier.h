@@ -52,6 +52,9 @@ class LogClassifier
 public:
     // Errors name the rule whose pattern Vectorscan cannot compile.
     static Result<LogClassifier> create(RuleSet rules);
+    // The built-in rules and the config's own (`classify`, `ingest`, `serve` and the dashboard's
+    // imports all read logs with this one). Errors name the config file.
+    static Result<LogClassifier> forConfig(const Config &config);
 
     const RuleSet &rules() const;
 

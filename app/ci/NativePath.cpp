@@ -173,6 +173,21 @@ QStringList filesBelow(const QString &directory)
     return files;
 }
 
+Result<QStringList> expand(const QStringList &paths, Dash dash)
+{
+    QStringList files;
+    for (const QString &path : paths) {
+        const Status info = status(path);
+        if (info.isDirectory)
+            files.append(filesBelow(path));
+        else if (info.exists || (dash == Dash::IsStandardInput && path == u"-"_s))
+            files.append(path);
+        else
+            return Error{display(path) + u": no such file or directory"_s};
+    }
+    return files;
+}
+
 int openForReading(const QString &path)
 {
     return ::open(toNative(path).constData(), O_RDONLY | O_CLOEXEC);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Result.h"
+
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
@@ -33,6 +35,16 @@ QString directory(const QString &path);
 // Every regular file below a directory, following links to files, not to directories; in
 // path order.
 QStringList filesBelow(const QString &directory);
+// The log files that paths name, in their order: a directory as every file below it, anything
+// else that exists as itself, and "-" as it is where standard input is read. A path that does
+// not exist is the error "PATH: no such file or directory". `classify`, `ingest`, the
+// dashboard's imports and a "files" CI source all read their paths through this.
+enum class Dash
+{
+    IsAPath,
+    IsStandardInput,
+};
+Result<QStringList> expand(const QStringList &paths, Dash dash = Dash::IsAPath);
 // open(2) for reading, close-on-exec: a descriptor for QFile::open(int) or gzdopen, or -1.
 int openForReading(const QString &path);
 // The program's arguments as fromNative reads them.

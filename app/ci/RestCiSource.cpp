@@ -1,5 +1,8 @@
 #include "ci/RestCiSource.h"
 
+#include "ci/GitHubSource.h"
+#include "ci/GitLabSource.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -432,6 +435,13 @@ Result<QJsonDocument> RestCiSource::parseJson(const QByteArray &json)
                          .arg(error.errorString())
                          .arg(error.offset)};
     return document;
+}
+
+std::unique_ptr<RestCiSource> makeRestCiSource(const CiSourceConfig &config, HttpClient *http)
+{
+    if (config.provider == u"github"_s)
+        return std::make_unique<GitHubSource>(config, http);
+    return std::make_unique<GitLabSource>(config, http);
 }
 
 } // namespace pw

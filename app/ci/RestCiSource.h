@@ -2,6 +2,7 @@
 
 #include "net/HttpClient.h"
 #include "ci/CiSource.h"
+#include "config/Config.h"
 
 #include <QJsonDocument>
 #include <QJsonValue>
@@ -144,5 +145,9 @@ private:
     QList<Job> m_jobs;
     qsizetype m_jobIndex = -1;
 };
+
+// The API source for a "github" or "gitlab" entry of the config (`ingest --github/--gitlab`
+// and serve's polling both make theirs here).
+std::unique_ptr<RestCiSource> makeRestCiSource(const CiSourceConfig &config, HttpClient *http);
 
 } // namespace pw

@@ -6,8 +6,7 @@
 #include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "ci/CiIngester.h"
-#include "ci/GitHubSource.h"
-#include "ci/GitLabSource.h"
+#include "ci/RestCiSource.h"
 #include "ci/NativePath.h"
 
 #include <nlohmann/json.hpp>
@@ -74,7 +73,6 @@ nlohmann::ordered_json eventLine(const CiPull &pull, const QString &file)
     return line;
 }
 
-// The files below the arguments, directories expanded in path order; "-" is standard input.
 // One line however many files were cut short: the first, and how many more.
 QString incompleteSummary(const QStringList &incomplete)
 {
@@ -84,33 +82,8 @@ QString incompleteSummary(const QStringList &incomplete)
     return line;
 }
 
-Result<QStringList> inputFiles(const QStringList &arguments)
-{
-    QStringList files;
-    for (const QString &argument : arguments) {
-        const nativepath::Status info = nativepath::status(argument);
-        if (argument == u"-"_s || info.isFile) {
-            files.append(argument);
-        } else if (info.isDirectory) {
-            files.append(nativepath::filesBelow(argument));
-        } else {
-            return Error{nativepath::display(argument) + u": no such file or directory"_s};
-        }
-    }
-    return files;
-}
 
 } // namespace
-
-Result<LogClassifier> classifierFor(const Config &config)
-{
-    Result<RuleSet> rules = RuleSet::builtin();
-    if (!rules)
-        return Error{rules.error()};
-    if (Status added = rules->append(config.rules); !added)
-        return Error{config.sourcePath + u": "_s + added.error()};
-    return LogClassifier::create(std::move(*rules));
-}
 
 int runClassify(const QStringList &arguments)
 {
@@ -119,7 +92,8 @@ int runClassify(const QStringList &arguments)
     QString error;
     if (!parse(parser, arguments, {summary}, &error))
         return fail(u"classify: "_s + error);
-    const Result<QStringList> files = inputFiles(parser.positionalArguments().mid(1));
+    const Result<QStringList> files = nativepath::expand(parser.positionalArguments().mid(1),
+                                                                   nativepath::Dash::IsStandardInput);
     if (!files)
         return fail(u"classify: "_s + files.error());
     if (files->isEmpty())
@@ -127,7 +101,7 @@ int runClassify(const QStringList &arguments)
     const Result<Config> config = loadConfig(parser);
     if (!config)
         return fail(config.error());
-    const Result<LogClassifier> classifier = classifierFor(*config);
+    const Result<LogClassifier> classifier = LogClassifier::forConfig(*config);
     if (!classifier)
         return fail(classifier.error());
 
@@ -187,14 +161,13 @@ int runIngest(const QStringList &arguments)
                     u"PROJECT (one of them)"_s);
     if (parser.isSet(apiUrl) && paths.size() > 0)
         return fail(u"ingest: --api-url goes with --github or --gitlab"_s);
-    for (const QString &path : paths) {
-        if (!nativepath::status(path).exists)
-            return fail(u"ingest: "_s + nativepath::display(path) + u": no such file or directory"_s);
-    }
+    const Result<QStringList> files = nativepath::expand(paths);
+    if (!files)
+        return fail(u"ingest: "_s + files.error());
     const Result<Config> config = loadConfig(parser);
     if (!config)
         return fail(config.error());
-    const Result<LogClassifier> classifier = classifierFor(*config);
+    const Result<LogClassifier> classifier = LogClassifier::forConfig(*config);
     if (!classifier)
         return fail(classifier.error());
     auto store = openHistory(dbPath(parser));
@@ -208,9 +181,9 @@ int runIngest(const QStringList &arguments)
     ProgressLine progress(u"ingest"_s);
     Status status;
     if (!paths.isEmpty()) {
-        for (const QString &path : paths) {
-            status = ingester.ingestPath(path, totals, [&](qint64 bytes) {
-                progress.show(nativepath::display(nativepath::fileName(path)) + u": "_s + megabytes(bytes));
+        for (const QString &file : *files) {
+            status = ingester.ingestPath(file, totals, [&](qint64 bytes) {
+                progress.show(nativepath::display(nativepath::fileName(file)) + u": "_s + megabytes(bytes));
             });
             if (!status)
                 break;
@@ -229,11 +202,7 @@ int runIngest(const QStringList &arguments)
         if (parser.isSet(apiUrl))
             source.apiUrl = parser.value(apiUrl);
         HttpClient http;
-        std::unique_ptr<CiSource> ci;
-        if (source.provider == u"github"_s)
-            ci = std::make_unique<GitHubSource>(source, &http);
-        else
-            ci = std::make_unique<GitLabSource>(source, &http);
+        std::unique_ptr<CiSource> ci = makeRestCiSource(source, &http);
         QEventLoop loop;
         bool finished = false;
         QObject::connect(ci.get(), &CiSource::jobLog, [&](const CiJobLog &job) {

@@ -17,7 +17,6 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QLockFile>
 
 #include <cstdio>
 #include <unistd.h>
@@ -55,37 +54,6 @@ int runDemo(const QStringList &arguments)
                                    "real history)"));
     const QString path = parser.value(DbOption);
 
-    // One demo at a time per history: a second one waits, then replaces the first's history
-    // (deleting files another demo is writing would leave both's events in one).
-    QLockFile lock(path + QStringLiteral(".lock"));
-    if (!lock.tryLock(0)) {
-        say(QStringLiteral("waiting for another pullwatch demo writing %1").arg(path));
-        if (!lock.lock())
-            return fail(QStringLiteral("%1.lock: cannot lock: another demo holds it").arg(path));
-    }
-    if (QFileInfo::exists(path)) {
-        // Replace an earlier demo history, but never a real one (nor another application's
-        // file: open() refuses those).
-        {
-            Result<std::unique_ptr<HistoryStore>> old = openHistory(path);
-            if (!old)
-                return fail(old.error());
-            if ((*old)->eventCount() > 0 &&
-                (*old)->metadata(QStringLiteral("origin")) != QLatin1StringView("demo"))
-                return fail(QStringLiteral("%1: holds a history of %2 events that pullwatch demo "
-                                           "did not write; choose another --db")
-                                .arg(path)
-                                .arg((*old)->eventCount()));
-        }
-        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
-            QFile::remove(path + suffix);
-    }
-    Result<std::unique_ptr<HistoryStore>> store = openHistory(path);
-    if (!store)
-        return fail(store.error());
-    if (Status s = (*store)->setMetadata(QStringLiteral("origin"), QStringLiteral("demo")); !s)
-        return fail(s.error());
-
     QElapsedTimer timer;
     timer.start();
     const bool tty = stderrIsTerminal();
@@ -93,11 +61,14 @@ int runDemo(const QStringList &arguments)
     options.events = count;
     options.endMs = QDateTime::currentMSecsSinceEpoch();
     options.seed = seedValue;
-    const Status s = DemoHistory::write(**store, options, [&](qint64 written) {
+    const auto progress = [&](qint64 written) {
         if (tty)
             std::fprintf(stderr, "\rwriting demo history: %lld/%lld events", qlonglong(written),
                          qlonglong(count));
         return true;
+    };
+    const Status s = DemoHistory::create(path, options, progress, [&] {
+        say(QStringLiteral("waiting for another pullwatch demo writing %1").arg(path));
     });
     if (tty)
         std::fputc('\n', stderr);
@@ -308,8 +279,7 @@ QString globalOption(const QStringList &arguments, const QString &name)
 
 QString historyPath(const QStringList &arguments)
 {
-    const QString path = globalOption(arguments, QStringLiteral("db"));
-    return path.isEmpty() ? defaultHistoryPath() : path;
+    return historyLocation(globalOption(arguments, QStringLiteral("db")));
 }
 
 int run(const QStringList &arguments)

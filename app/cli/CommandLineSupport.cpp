@@ -52,9 +52,14 @@ Result<Config> loadConfig(const QCommandLineParser &parser)
     return Config::loadOrDefault(parser.value(ConfigOption));
 }
 
+QString historyLocation(const QString &given)
+{
+    return given.isEmpty() ? defaultHistoryPath() : given;
+}
+
 QString dbPath(const QCommandLineParser &parser)
 {
-    return parser.isSet(DbOption) ? parser.value(DbOption) : defaultHistoryPath();
+    return historyLocation(parser.value(DbOption));
 }
 
 void printJsonLine(const nlohmann::ordered_json &line)

@@ -3,7 +3,6 @@
 // What the subcommands share: global options, messages on stderr, JSON lines on stdout.
 #include "config/Config.h"
 #include "Result.h"
-#include "ci/LogClassifier.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -25,13 +24,12 @@ bool stderrIsTerminal();
 bool parse(QCommandLineParser &parser, const QStringList &arguments,
            const QList<QCommandLineOption> &options, QString *error);
 Result<Config> loadConfig(const QCommandLineParser &parser);
+// --db as given, else the default history: the one place that decides.
+QString historyLocation(const QString &given);
 QString dbPath(const QCommandLineParser &parser);
 
 // One JSON object per line on stdout, flushed (a consumer may be reading as lines come).
 void printJsonLine(const nlohmann::ordered_json &line);
-
-// The built-in classifier rules plus the config's.
-Result<LogClassifier> classifierFor(const Config &config);
 
 int runProbe(const QStringList &arguments);
 int runServe(const QStringList &arguments);

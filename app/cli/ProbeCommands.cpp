@@ -1,14 +1,13 @@
 // pullwatch probe and pullwatch serve: the registry prober on the command line.
-#include "ci/CiPoller.h"
 #include "cli/CommandLine.h"
 #include "cli/CommandLineSupport.h"
 #include "net/HttpClient.h"
 #include "registry/ProbeRecorder.h"
 #include "registry/ProbeScheduler.h"
+#include "services/Poller.h"
 #include "history/OpenHistory.h"
 #include "TimeFormat.h"
 #include "registry/RegistryClient.h"
-#include "services/RetentionTimer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -51,11 +50,8 @@ ProbeOptions optionsFor(const Config &config, const ImageReference &reference, b
                         qint64 timeoutMs)
 {
     ProbeOptions options;
-    if (const ImageConfig *image = config.image(reference.canonical())) {
-        options.deep = image->deep;
-        options.platform = image->platform;
-        options.timeoutMs = image->timeoutMs;
-    }
+    if (const ImageConfig *image = config.image(reference.canonical()))
+        options = ProbeOptions::of(*image);
     options.deep = options.deep || deep;
     if (timeoutMs > 0)
         options.timeoutMs = timeoutMs;
@@ -217,59 +213,27 @@ int runServe(const QStringList &arguments)
     if (config->images.isEmpty() && config->ci.isEmpty())
         return fail(
             u"serve: %1 lists no images to probe and no CI sources"_s.arg(config->sourcePath));
-    // The classifier takes a moment to build: only when there are CI logs to read.
-    const Result<LogClassifier> classifier =
-        config->ci.isEmpty() ? LogClassifier::create(RuleSet()) : classifierFor(*config);
-    if (!classifier)
-        return fail(classifier.error());
-    auto opened = openStore(parser, *config);
-    if (!opened)
-        return fail(opened.error());
-    std::unique_ptr<HistoryStore> store = std::move(*opened);
-    ProbeRecorder recorder(store.get());
-
-    RetentionTimer retention(config->retentionMs);
-    QObject::connect(&retention, &RetentionTimer::due, [&](qint64 cutoffMs) {
-        if (Status status = store->applyRetention(cutoffMs); !status)
-            say(u"pullwatch: retention: "_s + status.error());
-    });
-    retention.start();
-
-    RegistryClient client(config->registries, CredentialStore());
-    ProbeScheduler scheduler(config->images, &client, RegistryClient::DefaultMaxPerHost);
+    Poller poller(*config, dbPath(parser), Poller::Mode::Live);
+    if (Status started = poller.start(); !started)
+        return fail(started.error());
     QEventLoop loop;
     int exitCode = Success;
-    QObject::connect(&scheduler, &ProbeScheduler::probed, [&](ProbeResult result) {
-        recorder.markCold(result);
-        if (Status stored = recorder.record(result); !stored) {
-            say(u"pullwatch: "_s + stored.error());
+    QObject::connect(&poller, &Poller::recorded, [&](const ProbeResult &result, const QString &error) {
+        if (!error.isEmpty()) {
+            say(u"pullwatch: "_s + error);
             exitCode = UsageError;
             loop.quit();
             return;
         }
         say(logLine(result));
     });
-
-    CiIngester ingester(store.get(), *classifier);
-    HttpClient http;
-    CiPoller poller(config->ci, &ingester, &http);
-    QObject::connect(&poller, &CiPoller::roundFinished, [](const QString &summary, bool) {
+    QObject::connect(&poller, &Poller::historyError,
+                     [](const QString &error) { say(u"pullwatch: "_s + error); });
+    QObject::connect(&poller, &Poller::ciRoundFinished, [](const QString &summary, bool) {
         say(TimeFormat::toIso8601(QDateTime::currentMSecsSinceEpoch()) + u' ' + summary);
     });
-
     // After a signal: done when neither probes nor CI rounds run any more.
-    bool probesIdle = false;
-    bool ciIdle = false;
-    QObject::connect(&scheduler, &ProbeScheduler::idle, &loop, [&] {
-        probesIdle = true;
-        if (ciIdle)
-            loop.quit();
-    });
-    QObject::connect(&poller, &CiPoller::idle, &loop, [&] {
-        ciIdle = true;
-        if (probesIdle)
-            loop.quit();
-    });
+    QObject::connect(&poller, &Poller::idle, &loop, &QEventLoop::quit);
 
     // On SIGINT/SIGTERM: no new probes; running ones get a few seconds to finish and be
     // stored, then the history is flushed and closed.
@@ -278,9 +242,9 @@ int runServe(const QStringList &arguments)
     QTimer grace;
     grace.setSingleShot(true);
     QObject::connect(&grace, &QTimer::timeout, &loop, [&] {
-        say(u"pullwatch: serve: abandoning %1 unfinished probes and %2 CI rounds"_s
-                .arg(scheduler.running())
-                .arg(poller.running()));
+        const int probes = poller.scheduler() ? poller.scheduler()->running() : 0;
+        say(u"pullwatch: serve: abandoning %1 unfinished probes%2"_s.arg(probes).arg(
+            poller.ciRunning() ? u" and a CI round"_s : QString()));
         loop.quit();
     });
     QObject::connect(&termination, &TerminationSignals::received, &loop, [&](int signal) {
@@ -288,20 +252,16 @@ int runServe(const QStringList &arguments)
             return;
         say(u"pullwatch: serve: %1, stopping (%2 probes running)"_s
                 .arg(signal == SIGINT ? u"interrupted"_s : u"terminated"_s)
-                .arg(scheduler.running()));
+                .arg(poller.scheduler() ? poller.scheduler()->running() : 0));
         grace.start(GraceMs);
-        scheduler.stop();
         poller.stop();
     });
 
     say(u"pullwatch: serve: probing %1 images and reading %2 CI sources from %3 into %4"_s
-            .arg(scheduler.imageCount())
+            .arg(config->images.size())
             .arg(config->ci.size())
-            .arg(config->sourcePath, store->location()));
-    scheduler.start();
-    poller.start();
+            .arg(config->sourcePath, dbPath(parser)));
     loop.exec();
-    store.reset();
     return exitCode;
 }
 

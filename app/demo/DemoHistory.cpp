@@ -1,5 +1,10 @@
 #include "demo/DemoHistory.h"
 
+#include "history/OpenHistory.h"
+
+#include <QFileInfo>
+#include <QLockFile>
+
 #include <QCryptographicHash>
 
 #include <cmath>
@@ -323,6 +328,41 @@ Status DemoHistory::write(HistoryStore &store, const DemoOptions &options, const
             return Error{QStringLiteral("demo canceled")};
     }
     return {};
+}
+
+Status DemoHistory::create(const QString &location, const DemoOptions &options,
+                          const Progress &progress, const std::function<void()> &waiting)
+{
+    // Deleting a history another demo is writing would leave both's events in one.
+    QLockFile lock(location + QStringLiteral(".lock"));
+    if (!lock.tryLock(0)) {
+        if (waiting)
+            waiting();
+        if (!lock.lock())
+            return Error{QStringLiteral("%1.lock: cannot lock: another demo holds it").arg(location)};
+    }
+    if (QFileInfo::exists(location)) {
+        {
+            Result<std::unique_ptr<HistoryStore>> old = openHistory(location);
+            if (!old)
+                return Error{old.error()};
+            if ((*old)->eventCount() > 0 &&
+                (*old)->metadata(QStringLiteral("origin")) != QLatin1StringView("demo"))
+                return Error{QStringLiteral("%1: holds a history of %2 events that pullwatch demo "
+                                            "did not write; choose another --db")
+                                 .arg(location)
+                                 .arg((*old)->eventCount())};
+        }
+        if (Status removed = removeHistory(location); !removed)
+            return removed;
+    }
+    Result<std::unique_ptr<HistoryStore>> store = openHistory(location);
+    if (!store)
+        return Error{store.error()};
+    if (Status marked = (*store)->setMetadata(QStringLiteral("origin"), QStringLiteral("demo"));
+        !marked)
+        return marked;
+    return write(**store, options, progress);
 }
 
 PullEvent DemoHistory::State::next()

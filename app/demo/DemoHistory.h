@@ -38,6 +38,13 @@ public:
     // Generates the whole history into the store, batch by batch.
     static Status write(HistoryStore &store, const DemoOptions &options,
                         const Progress &progress = {});
+    // A demo history at location (`pullwatch demo` and the dashboard's --demo): one demo at a
+    // time per location, a second waits (calling waiting() first) and then replaces it. An
+    // earlier demo history is replaced, a real one (or another application's file) never. The
+    // history is marked as the demo's before it is filled, so one cut short is replaced too.
+    static Status create(const QString &location, const DemoOptions &options,
+                         const Progress &progress = {},
+                         const std::function<void()> &waiting = {});
 
 private:
     struct State;

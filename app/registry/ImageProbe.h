@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/Config.h"
 #include "net/HttpClient.h"
 #include "registry/Manifest.h"
 #include "registry/ProbeResult.h"
@@ -30,6 +31,16 @@ struct ProbeOptions
     qint64 timeoutMs = 30'000;                        // the whole probe, token and blobs included
     QString platform = QStringLiteral("linux/amd64"); // picked from an index by a deep probe
     qint64 byteBudget = 256LL << 20;                  // blob bytes a deep probe may download
+
+    // What the config says for an image (a timeout of 0: the registry's default).
+    static ProbeOptions of(const ImageConfig &image)
+    {
+        ProbeOptions options;
+        options.deep = image.deep;
+        options.platform = image.platform;
+        options.timeoutMs = image.timeoutMs;
+        return options;
+    }
 };
 
 // One probe of one image, as a chain of requests (DESIGN.md "Registry probe"):

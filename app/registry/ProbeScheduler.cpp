@@ -73,10 +73,7 @@ void ProbeScheduler::launch(Entry &entry, qint64 nowMs)
     entry.running = true;
     entry.dueMs = nowMs + jittered(entry.config.intervalMs);
     ++m_running;
-    ProbeOptions options;
-    options.deep = entry.config.deep;
-    options.platform = entry.config.platform;
-    options.timeoutMs = entry.config.timeoutMs;
+    const ProbeOptions options = ProbeOptions::of(entry.config);
     const QString canonical = entry.config.canonical;
     m_client->probe(entry.reference, options, [this, canonical](const ProbeResult &result) {
         for (Entry &e : m_entries) {

@@ -1,7 +1,6 @@
 #include "services/IngestWorker.h"
 
 #include "ci/CiPoller.h"
-#include "cli/CommandLineSupport.h"
 #include "ci/NativePath.h"
 
 #include <QCoreApplication>
@@ -27,23 +26,6 @@ QString summarize(const IngestTotals &totals)
     return summary;
 }
 
-// The files below the paths, directories in path order, with their total size.
-Result<QStringList> expand(const QStringList &paths, qint64 &bytes)
-{
-    QStringList files;
-    for (const QString &path : paths) {
-        const nativepath::Status info = nativepath::status(path);
-        if (info.isDirectory)
-            files.append(nativepath::filesBelow(path));
-        else if (info.isFile)
-            files.append(path);
-        else
-            return Error{tr("%1: no such file or directory").arg(nativepath::display(path))};
-    }
-    for (const QString &file : std::as_const(files))
-        bytes += nativepath::status(file).size;
-    return files;
-}
 } // namespace
 
 IngestWorker::IngestWorker(QString historyPath, bool pollCi)
@@ -62,7 +44,7 @@ Result<CiIngester *> IngestWorker::ingester()
     if (!store)
         return Error{store.error()};
     if (!m_classifier) {
-        Result<LogClassifier> classifier = cli::classifierFor(m_config);
+        Result<LogClassifier> classifier = LogClassifier::forConfig(m_config);
         if (!classifier)
             return Error{classifier.error()};
         m_classifier = std::move(*classifier);
@@ -108,13 +90,24 @@ void IngestWorker::startPolling()
     m_poller->start();
 }
 
+void IngestWorker::stopPolling()
+{
+    m_pollCi = false;
+    if (!m_poller)
+        return emit ciIdle();
+    connect(m_poller.get(), &CiPoller::idle, this, &IngestWorker::ciIdle);
+    m_poller->stop();
+}
+
 void IngestWorker::importLogs(const QStringList &paths,
                               std::shared_ptr<const std::atomic_bool> cancel)
 {
-    qint64 total = 0;
-    const Result<QStringList> files = expand(paths, total);
+    const Result<QStringList> files = nativepath::expand(paths);
     if (!files)
         return emit importFinished(files.error(), false);
+    qint64 total = 0;
+    for (const QString &file : *files)
+        total += nativepath::status(file).size;
     emit importProgress(0, total);
     Result<CiIngester *> ingester = this->ingester();
     if (!ingester)

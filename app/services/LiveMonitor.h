@@ -3,12 +3,11 @@
 #include "config/Config.h"
 #include "ports/PullMonitor.h"
 #include "registry/ProbeResult.h"
-#include "services/RetentionTimer.h"
+#include "services/Poller.h"
 
 #include <QHash>
 #include <QProcessEnvironment>
 #include <QSet>
-#include <QThread>
 #include <QTimer>
 
 #include <atomic>
@@ -16,16 +15,9 @@
 
 namespace pw {
 
-class IngestWorker;
-class ProbeScheduler;
-class ProbeWriter;
-class RegistryClient;
-
-// PullMonitor on a history file: what `pullwatch serve` does, while the dashboard is open.
-// Probes run on this (the GUI) thread's event loop, since the network is asynchronous; their
-// results are written to the history on a writer thread, and log imports and CI polling run on
-// an ingest thread (IngestWorker), each with its own connection, so a busy history never
-// stalls the window. Destroying it abandons running probes and cancels a running import.
+// PullMonitor on a history: the Poller that `pullwatch serve` runs, while the dashboard is
+// open, plus what only a window asks for: probes on demand, log imports with progress, and the
+// state the status bar shows. Destroying it abandons running probes and cancels a running import.
 class LiveMonitor : public PullMonitor
 {
     Q_OBJECT
@@ -47,41 +39,28 @@ public:
     void importLogs(const QStringList &paths) override;
     void cancelImport() override;
 
-    // Applies a changed config: the scheduler restarts with the new images, CI polling with the
-    // new sources, groups and labels are copied into the history, retention follows.
+    // Applies a changed config (Poller::reload).
     void reload(const Config &config);
 
     // The config's retention, applied to the history at start and hourly, as `serve` does.
-    RetentionTimer &retention() { return m_retention; }
+    RetentionTimer &retention() { return m_poller.retention(); }
 
 private:
-    void startProbing();
+    void scheduleEstimates();
     void onProbed(const ProbeResult &result, bool onDemand);
     void setLastError(const QString &message);
     void publishState();
 
-    Config m_config;
-    QString m_path;
-    Mode m_mode;
-    QProcessEnvironment m_env;
-
-    std::unique_ptr<RegistryClient> m_client;
-    std::unique_ptr<ProbeScheduler> m_scheduler;
+    Poller m_poller;
     QHash<QString, qint64> m_nextDueMs; // image → estimated next scheduled probe (epoch ms)
     QSet<QString> m_onDemand;           // images probeNow() is probing
     QString m_lastError;
     bool m_importing = false;
     std::shared_ptr<std::atomic_bool> m_cancel;
 
-    RetentionTimer m_retention;
     QTimer m_tick;          // the countdown in the status sentence moves every second
     QTimer m_historyChange; // coalesces historyChanged()
     MonitorState m_published;
-
-    QThread m_writerThread;
-    ProbeWriter *m_writer = nullptr; // lives on m_writerThread
-    QThread m_ingestThread;
-    IngestWorker *m_ingest = nullptr; // lives on m_ingestThread
 };
 
 } // namespace pw

@@ -204,8 +204,8 @@ public:
     virtual Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
                                                       const TimeRange &range) const = 0;
 
-    // Drops raw events older than the cutoff; rollups and incidents stay.
-    virtual Status applyRetention(qint64 cutoffMs) = 0;
+    // Drops raw events older than the cutoff and says how many; rollups and incidents stay.
+    virtual Result<qint64> applyRetention(qint64 cutoffMs) = 0;
     // Recomputes rollups and incidents from the raw events still stored (after retention the
     // long view before the horizon is lost: used when a migration adds derived tables).
     virtual Status rebuildDerived() = 0;

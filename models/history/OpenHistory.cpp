@@ -12,6 +12,11 @@ Result<std::unique_ptr<HistoryStore>> openHistory(const QString &location, Histo
     return std::unique_ptr<HistoryStore>(std::move(*store));
 }
 
+Status removeHistory(const QString &location)
+{
+    return SqliteHistoryStore::remove(location);
+}
+
 QString defaultHistoryPath()
 {
     return SqliteHistoryStore::defaultPath();

@@ -12,6 +12,8 @@ namespace pw {
 // and left untouched.
 Result<std::unique_ptr<HistoryStore>> openHistory(const QString &location,
                                                   HistoryAccess access = HistoryAccess::ReadWrite);
+// Deletes a history with every file that belongs to it.
+Status removeHistory(const QString &location);
 // $XDG_DATA_HOME/pullwatch/history.db
 QString defaultHistoryPath();
 

@@ -3,6 +3,7 @@
 #include "history/sqlite/SqliteSchema.h"
 #include "history/sqlite/Varint.h"
 
+#include <QFile>
 #include <QStandardPaths>
 
 #include <algorithm>
@@ -55,6 +56,16 @@ QString SqliteHistoryStore::defaultPath()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
            QStringLiteral("/pullwatch/history.db");
+}
+
+Status SqliteHistoryStore::remove(const QString &path)
+{
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+        QFile file(path + suffix);
+        if (file.exists() && !file.remove())
+            return Error{QStringLiteral("%1: cannot delete: %2").arg(file.fileName(), file.errorString())};
+    }
+    return {};
 }
 
 Error SqliteHistoryStore::sqlError(const QString &what) const
@@ -545,18 +556,24 @@ Result<QList<DigestChange>> SqliteHistoryStore::digestChanges(const EventFilter 
     return m_digestChanges->inRange(imageSql, range, *m_dimensions);
 }
 
-Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
+Result<qint64> SqliteHistoryStore::applyRetention(qint64 cutoffMs)
 {
     if (Status s = exec("BEGIN IMMEDIATE"); !s)
-        return s;
+        return Error{s.error()};
     syncWithFile();
-    if (cutoffMs <= m_rawFrom)
-        return exec("COMMIT");
+    if (cutoffMs <= m_rawFrom) {
+        if (Status s = exec("COMMIT"); !s)
+            return Error{s.error()};
+        return 0;
+    }
+    qint64 dropped = 0;
     Status result = m_incidents->keepBefore(cutoffMs);
     SqliteStatement drop(m_db, "DELETE FROM event WHERE id<?");
     drop.bind(1, idOf(cutoffMs));
     if (result && drop.exec() != SQLITE_DONE)
         result = sqlError(QStringLiteral("cannot drop old events"));
+    if (result)
+        dropped = sqlite3_changes64(m_db);
     // Strings only old events used go too; rollups and incidents keep the long view.
     if (result)
         result =
@@ -572,7 +589,9 @@ Status SqliteHistoryStore::applyRetention(qint64 cutoffMs)
     if (!result)
         (void)exec("ROLLBACK");
     reload();
-    return result;
+    if (!result)
+        return Error{result.error()};
+    return dropped;
 }
 
 QString SqliteHistoryStore::metadata(const QString &key) const

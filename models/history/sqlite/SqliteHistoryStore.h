@@ -27,6 +27,8 @@ public:
                                                             Access access = Access::ReadWrite);
     // $XDG_DATA_HOME/pullwatch/history.db
     static QString defaultPath();
+    // Deletes the file and its write-ahead log and shared-memory index.
+    static Status remove(const QString &path);
 
     ~SqliteHistoryStore() override;
 
@@ -51,7 +53,7 @@ public:
                                                    const TimeRange &range) const override;
     Result<QList<DigestChange>> digestChanges(const EventFilter &filter,
                                               const TimeRange &range) const override;
-    Status applyRetention(qint64 cutoffMs) override;
+    Result<qint64> applyRetention(qint64 cutoffMs) override;
     Status rebuildDerived() override;
     QString metadata(const QString &key) const override;
     Status setMetadata(const QString &key, const QString &value) override;
