@@ -99,9 +99,9 @@ int render(const QStringList &arguments)
     if (!okWidth || !okHeight || w < 200 || h < 150 || w > 8000 || h > 8000)
         return cli::fail(u"render: --width and --height must be pixels between 200 and 8000"_s);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const Result<qint64> start = TimeFormat::parseTime(parser.value(from), now);
+    const Result<qint64> start = timeformat::parseTime(parser.value(from), now);
     const Result<qint64> end =
-        parser.isSet(to) ? TimeFormat::parseTime(parser.value(to), now) : Result<qint64>(now + 1);
+        parser.isSet(to) ? timeformat::parseTime(parser.value(to), now) : Result<qint64>(now + 1);
     if (!start || !end)
         return cli::fail(u"render: "_s + (!start ? start.error() : end.error()));
     if (*end <= *start)

@@ -3,7 +3,7 @@
 #include <QStringList>
 
 // The parts of the executable that need widgets: the dashboard window and `pullwatch render`.
-// They live beside main.cpp, outside the pullwatch_app library, which has no Widgets.
+// They live beside main.cpp, outside the app/ libraries, which have no Widgets.
 namespace pw::dashboard {
 
 // Opens the dashboard (a QApplication must exist). --demo: on a demo history in a temporary file.

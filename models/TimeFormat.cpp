@@ -7,7 +7,7 @@
 
 using namespace Qt::StringLiterals;
 
-namespace pw::TimeFormat {
+namespace pw::timeformat {
 
 namespace {
 
@@ -321,4 +321,4 @@ QString durationText(qint64 ms)
     return QStringLiteral("%1 ms").arg(ms);
 }
 
-} // namespace pw::TimeFormat
+} // namespace pw::timeformat

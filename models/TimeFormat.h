@@ -8,7 +8,7 @@
 
 // UTC timestamps as ISO 8601 text and back. Formatting is integer-only (no QDateTime, no
 // allocation in the raw variant) because CSV export formats one timestamp per row.
-namespace pw::TimeFormat {
+namespace pw::timeformat {
 
 // Length of "2025-05-18T08:42:15.123Z".
 inline constexpr int Iso8601Length = 24;
@@ -41,4 +41,4 @@ QString durationText(qint64 ms);
 // A positive config duration ("500ms", "30s", "5m", "1h", "7d", "2w") in milliseconds.
 Result<qint64> parseDuration(QStringView text);
 
-} // namespace pw::TimeFormat
+} // namespace pw::timeformat

@@ -78,7 +78,7 @@ void ComparePage::showRows(const QList<CompareRow> &rows, const TimeRange &range
         i = end;
     }
     lines.prepend(tr("From %1 to %2 UTC:")
-                      .arg(TimeFormat::toMinute(range.from), TimeFormat::toMinute(range.to)));
+                      .arg(timeformat::toMinute(range.from), timeformat::toMinute(range.to)));
     if (lines.size() == 1)
         lines << tr("No group has two images with pulls in this range.");
     m_verdicts->setText(lines.join(u'\n'));

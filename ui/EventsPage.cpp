@@ -149,8 +149,8 @@ void EventsPage::reload()
         parts << m_narrowed->registries << m_narrowed->images;
         if (!m_narrowedRange.isEmpty())
             parts << tr("%1 – %2 UTC")
-                         .arg(TimeFormat::toMinute(m_narrowedRange.from),
-                              TimeFormat::toMinute(m_narrowedRange.to));
+                         .arg(timeformat::toMinute(m_narrowedRange.from),
+                              timeformat::toMinute(m_narrowedRange.to));
         const QString what = parts.join(QStringLiteral(", "));
         m_scope->setText(m_narrowed->ok == false ? tr("Failed pulls: %1").arg(what)
                                                  : tr("Pulls: %1").arg(what));
@@ -220,7 +220,7 @@ void EventsPage::showDetails()
         return;
     }
     QStringList lines;
-    lines << tr("%1  %2  %3").arg(TimeFormat::toIso8601(e->ts), sourceId(e->source), e->image);
+    lines << tr("%1  %2  %3").arg(timeformat::toIso8601(e->ts), sourceId(e->source), e->image);
     lines << (e->ok ? tr("ok") : tr("failed: %1").arg(categoryTitle(e->category)));
     if (e->httpStatus)
         lines << tr("HTTP %1").arg(e->httpStatus);

@@ -205,7 +205,7 @@ void ExportDialog::describeScope()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const TimeRange range = m_state->range(now);
     m_scope->setText(tr("Exports %1 to %2 UTC (%3), %4.")
-                         .arg(TimeFormat::toMinute(range.from), TimeFormat::toMinute(range.to),
+                         .arg(timeformat::toMinute(range.from), timeformat::toMinute(range.to),
                               DashboardState::presetTitle(m_state->preset()),
                               describeFilter(m_state->filter())));
 }

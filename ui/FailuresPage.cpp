@@ -89,7 +89,7 @@ void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &r
     m_overTime->setBuckets(summary.overTime);
     m_summary->setText(tr("%1 failed pulls from %2 to %3 UTC. Click a slice or bar for its events.")
                            .arg(summary.failures)
-                           .arg(TimeFormat::toMinute(range.from), TimeFormat::toMinute(range.to)));
+                           .arg(timeformat::toMinute(range.from), timeformat::toMinute(range.to)));
 }
 
 } // namespace pw

@@ -68,7 +68,7 @@ void OverviewPage::showRows(const QList<OverviewRow> &rows, qint64 nowMs)
                            .arg(rows.size())
                            .arg(down)
                            .arg(noData)
-                           .arg(TimeFormat::toMinute(nowMs)));
+                           .arg(timeformat::toMinute(nowMs)));
     m_table->resizeColumnsToContents();
     m_table->setColumnWidth(OverviewModel::HeartbeatColumn, OverviewRow::HeartbeatBuckets * 5 + 8);
 }

@@ -80,9 +80,9 @@ void TimelinePage::showTimeline(const TimelineData &timeline)
     m_summary->setText(tr("%1 images from %2 to %3 UTC in buckets of %4: %5 buckets down, %6 "
                           "degraded, %7 without data.")
                            .arg(timeline.rows.size())
-                           .arg(TimeFormat::toMinute(timeline.range.from),
-                                TimeFormat::toMinute(timeline.range.to),
-                                TimeFormat::durationText(timeline.bucketMs))
+                           .arg(timeformat::toMinute(timeline.range.from),
+                                timeformat::toMinute(timeline.range.to),
+                                timeformat::durationText(timeline.bucketMs))
                            .arg(states[size_t(BucketState::Down)])
                            .arg(states[size_t(BucketState::Degraded)])
                            .arg(states[size_t(BucketState::NoData)]));

@@ -1,6 +1,6 @@
 #include "ci/GitHubSource.h"
 
-#include "registry/ProbeResult.h"
+#include "net/HttpFailure.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -155,7 +155,7 @@ RestCiSource::Throttle GitHubSource::throttle(const HttpResponse &response) cons
         return {true, ok ? std::max(now, reset * 1000) : 0};
     }
     // Secondary limits: retry-after when given, else back off from a minute.
-    if (const qint64 after = probe::parseRetryAfter(response.header("retry-after"), now);
+    if (const qint64 after = http::parseRetryAfter(response.header("retry-after"), now);
         after >= 0)
         return {true, now + after};
     if (response.status == 429 ||

@@ -1,6 +1,6 @@
 #include "ci/GitLabSource.h"
 
-#include "registry/ProbeResult.h"
+#include "net/HttpFailure.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -165,7 +165,7 @@ RestCiSource::Throttle GitLabSource::throttle(const HttpResponse &response) cons
     if (response.status != 429)
         return {};
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (const qint64 after = probe::parseRetryAfter(response.header("Retry-After"), now);
+    if (const qint64 after = http::parseRetryAfter(response.header("Retry-After"), now);
         after >= 0)
         return {true, now + after};
     bool ok = false;

@@ -62,7 +62,7 @@ nlohmann::ordered_json eventLine(const CiPull &pull, const QString &file)
     json line;
     line["line"] = event.ciLine;
     line["ts"] =
-        pull.timestampFromLog ? json(TimeFormat::toIso8601(event.ts).toStdString()) : json(nullptr);
+        pull.timestampFromLog ? json(timeformat::toIso8601(event.ts).toStdString()) : json(nullptr);
     line["image"] = event.image.isEmpty() ? json(nullptr) : json(event.image.toStdString());
     line["outcome"] = event.ok ? "ok" : "fail";
     line["category"] = event.ok ? json(nullptr) : json(categoryId(event.category).toStdString());

@@ -118,20 +118,20 @@ int runExport(const QStringList &arguments)
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     request.range = TimeRange{now - qint64(30) * 86400000, now};
     if (parser.isSet(from)) {
-        const Result<qint64> t = TimeFormat::parseTime(parser.value(from), now);
+        const Result<qint64> t = timeformat::parseTime(parser.value(from), now);
         if (!t)
             return fail(QStringLiteral("export: --from: ") + t.error());
         request.range.from = *t;
     }
     if (parser.isSet(to)) {
-        const Result<qint64> t = TimeFormat::parseTime(parser.value(to), now);
+        const Result<qint64> t = timeformat::parseTime(parser.value(to), now);
         if (!t)
             return fail(QStringLiteral("export: --to: ") + t.error());
         request.range.to = *t;
     }
     if (request.range.to < request.range.from)
         return fail(QStringLiteral("export: --from is after --to"));
-    const Result<qint64> width = TimeFormat::parseDuration(parser.value(bucket));
+    const Result<qint64> width = timeformat::parseDuration(parser.value(bucket));
     if (!width || *width < 60000 || *width % 60000 != 0)
         return fail(QStringLiteral("export: --bucket must be a whole number of minutes such as 1h "
                                    "or 1d, got \"%1\"")

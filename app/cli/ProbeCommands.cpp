@@ -111,7 +111,7 @@ private:
 QString logLine(const ProbeResult &result)
 {
     QString line =
-        TimeFormat::toIso8601(result.startedAtMs) + u' ' + result.reference.canonical() + u' ';
+        timeformat::toIso8601(result.startedAtMs) + u' ' + result.reference.canonical() + u' ';
     if (result.ok)
         line += u"ok %1 ms %2%3"_s.arg(result.latencyMs)
                     .arg(result.digest.left(19), result.cold ? u" (cold)"_s : QString());
@@ -230,7 +230,7 @@ int runServe(const QStringList &arguments)
     QObject::connect(&poller, &Poller::historyError,
                      [](const QString &error) { say(u"pullwatch: "_s + error); });
     QObject::connect(&poller, &Poller::ciRoundFinished, [](const QString &summary, bool) {
-        say(TimeFormat::toIso8601(QDateTime::currentMSecsSinceEpoch()) + u' ' + summary);
+        say(timeformat::toIso8601(QDateTime::currentMSecsSinceEpoch()) + u' ' + summary);
     });
     // After a signal: done when neither probes nor CI rounds run any more.
     QObject::connect(&poller, &Poller::idle, &loop, &QEventLoop::quit);

@@ -18,13 +18,6 @@
 #include <initializer_list>
 #include <optional>
 
-// The .qrc is compiled into a static library; without a reference its object file would not be
-// linked into the executables. Q_INIT_RESOURCE only works outside a namespace.
-static void initConfigResource()
-{
-    Q_INIT_RESOURCE(resources);
-}
-
 namespace pw {
 
 using namespace Qt::Literals::StringLiterals;
@@ -250,7 +243,7 @@ private:
             return fallback;
         const QString text =
             value->is_string() ? fromStd(value->get_ref<const std::string &>()) : QString();
-        const Result<qint64> ms = TimeFormat::parseDuration(text);
+        const Result<qint64> ms = timeformat::parseDuration(text);
         if (ms)
             return *ms;
         // "0s" is well-formed but useless; say so rather than show the format again.
@@ -520,7 +513,6 @@ Result<Config> Config::load(const QString &path)
 
 Config Config::builtinDefault()
 {
-    initConfigResource();
     const QString path = u":/config/default.json"_s;
     Result<Config> config = load(path);
     if (!config) { // a broken built-in file is a build bug; tst_config catches it

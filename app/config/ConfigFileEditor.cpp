@@ -15,13 +15,6 @@
 #include <optional>
 #include <string>
 
-// The built-in default lives in pullwatch_app's .qrc; see Config.cpp for why it is initialised
-// explicitly. Q_INIT_RESOURCE only works outside a namespace.
-static void initDefaultResource()
-{
-    Q_INIT_RESOURCE(resources);
-}
-
 namespace pw {
 
 using namespace Qt::Literals::StringLiterals;
@@ -163,7 +156,6 @@ ConfigFileEditor::ConfigFileEditor(const QString &path, QObject *parent)
 {
     QString source = m_path;
     if (!QFileInfo::exists(m_path)) {
-        initDefaultResource();
         source = u":/config/default.json"_s;
         m_builtin = true;
     }

@@ -1,5 +1,6 @@
 #include "registry/ImageProbe.h"
 
+#include "net/HttpFailure.h"
 #include "registry/RegistryAuth.h"
 
 #include <QDateTime>
@@ -338,7 +339,7 @@ void ImageProbe::failHttp(const HttpResponse &response, const QString &step, con
     const Category category =
         probe::categoryForStatus(response.status, probe::registryErrorCodes(response.body));
     if (category == Category::RateLimit)
-        m_result.retryAfterMs = probe::parseRetryAfter(response.header("Retry-After"),
+        m_result.retryAfterMs = http::parseRetryAfter(response.header("Retry-After"),
                                                        QDateTime::currentMSecsSinceEpoch());
     QString message = u"%1: HTTP %2"_s.arg(what).arg(response.status);
     if (!said.isEmpty())
@@ -353,8 +354,8 @@ void ImageProbe::failTransport(const HttpResponse &response, const QString &step
 {
     const QString why = response.timedOut
                             ? u"no response within %1 s"_s.arg(m_options.timeoutMs / 1000.0)
-                            : probe::describeTransport(response);
-    fail(probe::categoryForTransport(response), response.status, step,
+                            : http::describeTransport(response);
+    fail(http::categoryForTransport(response), response.status, step,
          u"%1 %2: %3"_s.arg(what, HttpClient::displayUrl(response.finalUrl), why));
 }
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "net/HttpClient.h"
 #include "PullEvent.h"
 #include "ImageReference.h"
 
@@ -44,15 +43,8 @@ QStringList registryErrorCodes(const QByteArray &body);
 // The category of a finished HTTP response with a status (not a transport failure).
 Category categoryForStatus(int status, const QStringList &errorCodes);
 
-// The category of a transport failure (no response, or one cut short).
-Category categoryForTransport(const HttpResponse &response);
-// One line saying what failed, e.g. "connection refused", "no response within 3 s".
-QString describeTransport(const HttpResponse &response);
-
 // Docker Hub's "100;w=21600" → 100.
 std::optional<int> parseRateLimitCount(const QByteArray &value);
-// Retry-After in seconds or as an HTTP date → milliseconds from nowMs; -1 if absent or invalid.
-qint64 parseRetryAfter(const QByteArray &value, qint64 nowMs);
 
 } // namespace probe
 

@@ -1,5 +1,6 @@
 #include "registry/RegistryAuth.h"
 
+#include "net/HttpFailure.h"
 #include "registry/AuthChallenge.h"
 #include "registry/ProbeResult.h"
 
@@ -183,8 +184,8 @@ void RegistryAuth::fetchToken(const TokenKey &key, const std::optional<Credentia
         AuthAnswer answer;
         const QString where = u"token from "_s + HttpClient::displayUrl(response.finalUrl);
         if (response.failed()) {
-            answer = failure(probe::categoryForTransport(response), 0,
-                             where + u": "_s + probe::describeTransport(response));
+            answer = failure(http::categoryForTransport(response), 0,
+                             where + u": "_s + http::describeTransport(response));
         } else if (response.status != 200) {
             const QString said = probe::registryErrors(response.body);
             const Category category = response.status == 429   ? Category::RateLimit

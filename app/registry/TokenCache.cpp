@@ -29,7 +29,7 @@ bool isHeaderSafe(QStringView token)
                        [](QChar c) { return c.unicode() > 0x20 && c.unicode() < 0x7f; });
 }
 
-// RFC 3339 date-time; TimeFormat::parseTime alone would also take "now", "-7d" or a bare date.
+// RFC 3339 date-time; timeformat::parseTime alone would also take "now", "-7d" or a bare date.
 bool looksLikeRfc3339(const QString &text)
 {
     static const QRegularExpression pattern(
@@ -104,7 +104,7 @@ Result<TokenResponse> parseTokenResponse(QByteArrayView json, qint64 receivedAtM
     response.issuedAtMs = receivedAtMs;
     if (!issuedAt->isEmpty()) {
         const Result<qint64> ms = looksLikeRfc3339(*issuedAt)
-                                      ? TimeFormat::parseTime(*issuedAt, receivedAtMs)
+                                      ? timeformat::parseTime(*issuedAt, receivedAtMs)
                                       : Result<qint64>(Error{});
         if (!ms)
             return responseError(u"\"issued_at\" is not an RFC 3339 time: \""_s + *issuedAt + u'"');

@@ -104,7 +104,7 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case TimeColumn:
-        return TimeFormat::toIso8601(e.ts);
+        return timeformat::toIso8601(e.ts);
     case SourceColumn:
         return sourceId(e.source);
     case ImageColumn:

@@ -96,7 +96,7 @@ QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int
             return {};
         const qint64 start = m_data.firstBucket + section * m_data.bucketMs;
         if (role == Qt::DisplayRole || role == Qt::ToolTipRole)
-            return TimeFormat::toMinute(start);
+            return timeformat::toMinute(start);
         if (role == BucketStartRole)
             return start;
         return {};
@@ -124,8 +124,8 @@ QString TimelineModel::toolTip(const TimelineRow &row, int bucket) const
 {
     const BucketStats &b = row.buckets[bucket];
     QStringList lines{row.image, tr("%1 – %2 UTC")
-                                     .arg(TimeFormat::toMinute(b.bucketStart),
-                                          TimeFormat::toMinute(b.bucketEnd))};
+                                     .arg(timeformat::toMinute(b.bucketStart),
+                                          timeformat::toMinute(b.bucketEnd))};
     if (b.total == 0) {
         lines << tr("No pulls recorded");
         return lines.join(u'\n');
@@ -149,7 +149,7 @@ QString TimelineModel::toolTip(const TimelineRow &row, int bucket) const
     for (const DigestChange &change : row.digests) {
         if (change.ts >= b.bucketStart && change.ts < b.bucketEnd)
             lines << tr("Digest changed to %1 at %2")
-                         .arg(change.digest.mid(7, 12), TimeFormat::toMinute(change.ts));
+                         .arg(change.digest.mid(7, 12), timeformat::toMinute(change.ts));
     }
     lines << tr("Click for this bucket's events");
     return lines.join(u'\n');

@@ -342,8 +342,8 @@ void CsvWriter::addDecimal(double value, int decimals)
 
 void CsvWriter::addTimestamp(qint64 epochMs)
 {
-    addCell(TimeFormat::Iso8601Length,
-            [epochMs](char *dst) { return TimeFormat::writeIso8601(dst, epochMs); });
+    addCell(timeformat::Iso8601Length,
+            [epochMs](char *dst) { return timeformat::writeIso8601(dst, epochMs); });
 }
 
 void CsvWriter::addEmpty()

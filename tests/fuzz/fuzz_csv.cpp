@@ -117,7 +117,7 @@ Expected writeCell(CsvWriter &writer, QByteArrayView cell)
         const auto value = raw<qint64>(content);
         writer.addTimestamp(value);
         return {Expected::Kind::Timestamp, {}, 0, 0,
-                std::clamp(value, TimeFormat::MinIso8601Ms, TimeFormat::MaxIso8601Ms)};
+                std::clamp(value, timeformat::MinIso8601Ms, timeformat::MaxIso8601Ms)};
     }
     case 'e':
         writer.addEmpty();
@@ -155,9 +155,9 @@ void checkCell(const Expected &expected, const QString &read)
         return;
     }
     case Expected::Kind::Timestamp: {
-        fuzz::check(read.size() == TimeFormat::Iso8601Length, "a timestamp has the fixed length",
+        fuzz::check(read.size() == timeformat::Iso8601Length, "a timestamp has the fixed length",
                     read);
-        const Result<qint64> parsed = TimeFormat::parseTime(read, 0);
+        const Result<qint64> parsed = timeformat::parseTime(read, 0);
         fuzz::check(parsed.ok() && *parsed == expected.epochMs, "a timestamp reads back", read);
         return;
     }

@@ -20,7 +20,6 @@ constexpr qint64 FallbackTsMs = 1'747'557'735'000;
 const LogClassifier &classifier()
 {
     static const LogClassifier instance = [] {
-        initPullwatchResources();
         Result<RuleSet> rules = RuleSet::builtin();
         if (!rules)
             fuzz::fail("the built-in rules load", rules.error());

@@ -46,9 +46,3 @@ inline bool isOneLine(const QString &text)
 
 } // namespace pw::fuzz
 
-// The .qrc is compiled into the static app library: reference it so the rules and the default
-// config are linked in. Q_INIT_RESOURCE only works outside a namespace.
-inline void initPullwatchResources()
-{
-    Q_INIT_RESOURCE(resources);
-}

@@ -111,8 +111,8 @@ void TestExportDialog::asksForTheChosenReports()
     dialog.setDirectory(Directory);
     dialog.show();
     const QString scope = dialog.findChild<QLabel *>(u"exportScope"_s)->text();
-    QVERIFY2(scope.contains(TimeFormat::toMinute(Range.from)) &&
-                 scope.contains(TimeFormat::toMinute(Range.to)) &&
+    QVERIFY2(scope.contains(timeformat::toMinute(Range.from)) &&
+                 scope.contains(timeformat::toMinute(Range.to)) &&
                  scope.contains(u"keystone-tools"_s),
              qPrintable(scope));
     for (ReportKind kind : unchecked)

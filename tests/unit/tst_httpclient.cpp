@@ -1,5 +1,5 @@
 #include "net/HttpClient.h"
-#include "registry/ProbeResult.h"
+#include "net/HttpFailure.h"
 
 #include "testutil.h"
 #include <QCryptographicHash>
@@ -645,7 +645,7 @@ void TstHttpClient::deadline()
     QVERIFY(response->timedOut);
     QVERIFY(response->failed());
     QCOMPARE(response->status, 0);
-    QCOMPARE(probe::categoryForTransport(*response), Category::Timeout);
+    QCOMPARE(http::categoryForTransport(*response), Category::Timeout);
     QCOMPARE(response->errorString, u"no response within %1 s"_s.arg(timeoutMs / 1000.0));
     // The deadline is a coarse QTimer, which may fire up to 5 % early (and the clock here
     // starts before send()).
@@ -783,7 +783,7 @@ void TstHttpClient::maxKeptBytes()
         QCOMPARE(response->error, QNetworkReply::ProtocolFailure);
         QVERIFY2(response->errorString.contains(u"larger than 100 bytes"_s),
                  qPrintable(response->errorString));
-        QCOMPARE(probe::categoryForTransport(*response), Category::Transport);
+        QCOMPARE(http::categoryForTransport(*response), Category::Transport);
         QVERIFY(response->body.size() <= 100);
     } else {
         QCOMPARE(response->status, 200);
@@ -849,8 +849,8 @@ void TstHttpClient::transportErrors()
     QVERIFY(response->failed());
     QVERIFY(!response->timedOut);
     QCOMPARE(response->status, status);
-    QCOMPARE(probe::categoryForTransport(*response), category);
-    const QString said = probe::describeTransport(*response);
+    QCOMPARE(http::categoryForTransport(*response), category);
+    const QString said = http::describeTransport(*response);
     QVERIFY2(!said.isEmpty(), "no description of the failure");
     QVERIFY2(said.contains(description), qPrintable(said));
     QVERIFY2(!said.contains(u"s3cr3t"_s), qPrintable(said));
@@ -927,7 +927,7 @@ void TstHttpClient::httpsToPlainServer()
     QVERIFY(response);
     QVERIFY(response->failed());
     QCOMPARE(response->status, 0);
-    QCOMPARE(probe::categoryForTransport(*response), Category::Tls);
+    QCOMPARE(http::categoryForTransport(*response), Category::Tls);
     QVERIFY(response->tlsNotSpoken);
     QVERIFY(server.requests().isEmpty());
 }
@@ -977,7 +977,7 @@ void TstHttpClient::untrustedCertificate()
     QVERIFY(response->failed());
     QCOMPARE(response->status, 0);
     QCOMPARE(response->error, QNetworkReply::SslHandshakeFailedError);
-    QCOMPARE(probe::categoryForTransport(*response), Category::Tls);
+    QCOMPARE(http::categoryForTransport(*response), Category::Tls);
     QVERIFY2(response->errorString.startsWith(u"tls: x509: certificate signed by unknown authority"_s),
              qPrintable(response->errorString));
     QVERIFY(response->certificateRejected);
@@ -1050,7 +1050,7 @@ void TstHttpClient::httpsRedirects()
     QVERIFY(response->failed());
     QCOMPARE(response->status, 0);
     QCOMPARE(response->error, QNetworkReply::InsecureRedirectError);
-    QCOMPARE(probe::categoryForTransport(*response), Category::Transport);
+    QCOMPARE(http::categoryForTransport(*response), Category::Transport);
     QVERIFY2(response->errorString.startsWith(u"refused to follow a redirect from https to http"_s),
              qPrintable(response->errorString));
     QVERIFY2(!response->errorString.contains(u"s3cr3t"_s), qPrintable(response->errorString));

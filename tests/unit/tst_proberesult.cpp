@@ -1,4 +1,5 @@
 #include "registry/ProbeResult.h"
+#include "net/HttpFailure.h"
 
 #include "testutil.h"
 #include <QDateTime>
@@ -190,7 +191,7 @@ private slots:
     {
         QFETCH(QByteArray, value);
         QFETCH(qint64, waitMs);
-        QCOMPARE(probe::parseRetryAfter(value, Now), waitMs);
+        QCOMPARE(http::parseRetryAfter(value, Now), waitMs);
     }
 
     void toEvent_data()

@@ -20,12 +20,6 @@
 using namespace Qt::StringLiterals;
 using namespace pw;
 
-// The rules are in the app library's .qrc; reference it so that the linker keeps it.
-static void initRulesResource()
-{
-    Q_INIT_RESOURCE(resources);
-}
-
 namespace {
 
 QString kindName(RuleKind kind)
@@ -133,7 +127,6 @@ private:
 
 void TestRules::initTestCase()
 {
-    initRulesResource();
     Result<RuleSet> rules = RuleSet::builtin();
     QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
     QVERIFY(!rules->rules().isEmpty());
@@ -154,7 +147,6 @@ const Rule *TestRules::ruleById(const QString &id) const
 void TestRules::rule_data()
 {
     QTest::addColumn<QString>("id");
-    initRulesResource();
     Result<RuleSet> rules = RuleSet::builtin();
     QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
     for (const Rule &rule : rules->rules())
@@ -193,7 +185,6 @@ void TestRules::matchExample_data()
 {
     QTest::addColumn<QString>("id");
     QTest::addColumn<QString>("line");
-    initRulesResource();
     Result<RuleSet> rules = RuleSet::builtin();
     QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
     for (const Rule &rule : rules->rules()) {
@@ -223,7 +214,6 @@ void TestRules::nomatchExample_data()
 {
     QTest::addColumn<QString>("id");
     QTest::addColumn<QString>("line");
-    initRulesResource();
     Result<RuleSet> rules = RuleSet::builtin();
     QVERIFY2(rules.ok(), qPrintable(rules ? QString() : rules.error()));
     for (const Rule &rule : rules->rules()) {

@@ -702,7 +702,7 @@ private slots:
             auto store = openStore(path);
             QVERIFY(store);
             QCOMPARE(store->location(), path);
-            QCOMPARE(store->schemaVersion(), SqliteSchema::Version);
+            QCOMPARE(store->schemaVersion(), sqliteschema::Version);
             QVERIFY(store->append(events).ok());
             QVERIFY(store->setImageInfo(ImageC, u"keystone-tools"_s, u"nixery ✓"_s).ok());
             QVERIFY(
@@ -1096,7 +1096,7 @@ private slots:
         QList<PullEvent> expected;
         {
             RawDb raw(path);
-            QVERIFY(raw.exec(SqliteSchema::migration(1)));
+            QVERIFY(raw.exec(sqliteschema::migration(1)));
             QVERIFY(raw.exec("PRAGMA user_version=1"));
             const QString message = u"toomanyrequests: \"slow down\", please\nü"_s;
             const QString digest = u"sha256:aaaa"_s;
@@ -1162,14 +1162,14 @@ private slots:
                     e.cold = i % 9 == 0;
                 sqlite3_reset(q);
                 sqlite3_clear_bindings(q);
-                sqlite3_bind_int64(q, 1, SqliteSchema::idOf(ts) + seq);
+                sqlite3_bind_int64(q, 1, sqliteschema::idOf(ts) + seq);
                 sqlite3_bind_int64(q, 2, image);
                 // Version 1's kind column: category, source, cold and HTTP status bits.
                 e.httpStatus = ok ? 200 : 429;
                 sqlite3_bind_int64(q, 3,
-                                   int(category) | (ci ? SqliteSchema::CiBit : 0) |
-                                       (e.cold ? SqliteSchema::ColdBit : 0) |
-                                       (e.httpStatus << SqliteSchema::StatusShift));
+                                   int(category) | (ci ? sqliteschema::CiBit : 0) |
+                                       (e.cold ? sqliteschema::ColdBit : 0) |
+                                       (e.httpStatus << sqliteschema::StatusShift));
                 if (e.latencyMs >= 0)
                     sqlite3_bind_int64(q, 4, e.latencyMs);
                 if (ci) {
@@ -1218,7 +1218,7 @@ private slots:
 
         auto store = openStore(path);
         QVERIFY(store);
-        QCOMPARE(store->schemaVersion(), SqliteSchema::Version);
+        QCOMPARE(store->schemaVersion(), sqliteschema::Version);
         QString m = eventsMismatch(scanAll(*store), expected);
         QVERIFY2(m.isEmpty(), qPrintable(m));
         QCOMPARE(store->eventCount(), expected.size());
@@ -1246,7 +1246,7 @@ private slots:
         QCOMPARE(incidentsText(storedIncidents(*store)), incidentsText(incidentsOf(expected)));
         store.reset();
         RawDb raw(path);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), SqliteSchema::Version);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), sqliteschema::Version);
         QCOMPARE(raw.scalar("SELECT count(*) FROM message"), 1);
         QCOMPARE(raw.scalar("SELECT count(*) FROM job"), 1);
         QCOMPARE(raw.scalar("SELECT count(*) FROM digest"), 1);
@@ -1327,8 +1327,8 @@ private slots:
         const QString path = dir.path(u"h.db"_s);
         QVERIFY(openStore(path));
         RawDb raw(path);
-        QCOMPARE(raw.scalar("PRAGMA application_id"), SqliteSchema::ApplicationId);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), SqliteSchema::Version);
+        QCOMPARE(raw.scalar("PRAGMA application_id"), sqliteschema::ApplicationId);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), sqliteschema::Version);
     }
 
     void readOnlyAccess()

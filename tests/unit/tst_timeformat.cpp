@@ -53,9 +53,9 @@ private slots:
             << qint64(-2203891200000) << u"1900-03-01T00:00:00.000Z"_s;
         QTest::newRow("year 2100") << qint64(4102444800000) << u"2100-01-01T00:00:00.000Z"_s;
         QTest::newRow("first representable")
-            << TimeFormat::MinIso8601Ms << u"0000-01-01T00:00:00.000Z"_s;
+            << timeformat::MinIso8601Ms << u"0000-01-01T00:00:00.000Z"_s;
         QTest::newRow("last representable")
-            << TimeFormat::MaxIso8601Ms << u"9999-12-31T23:59:59.999Z"_s;
+            << timeformat::MaxIso8601Ms << u"9999-12-31T23:59:59.999Z"_s;
         QTest::newRow("below range is clamped")
             << std::numeric_limits<qint64>::min() << u"0000-01-01T00:00:00.000Z"_s;
         QTest::newRow("above range is clamped")
@@ -66,16 +66,16 @@ private slots:
     {
         QFETCH(qint64, ms);
         QFETCH(QString, expected);
-        QCOMPARE(TimeFormat::toIso8601(ms), expected);
+        QCOMPARE(timeformat::toIso8601(ms), expected);
 
-        char raw[TimeFormat::Iso8601Length + 1];
-        raw[TimeFormat::Iso8601Length] = '#';
+        char raw[timeformat::Iso8601Length + 1];
+        raw[timeformat::Iso8601Length] = '#';
         // QVERIFY, not QCOMPARE: QCOMPARE would compare two char pointers as C strings.
-        QVERIFY(TimeFormat::writeIso8601(raw, ms) == raw + TimeFormat::Iso8601Length);
-        QCOMPARE(raw[TimeFormat::Iso8601Length], '#'); // nothing written past the end
+        QVERIFY(timeformat::writeIso8601(raw, ms) == raw + timeformat::Iso8601Length);
+        QCOMPARE(raw[timeformat::Iso8601Length], '#'); // nothing written past the end
 
         QByteArray appended("ts=");
-        TimeFormat::appendIso8601(appended, ms);
+        timeformat::appendIso8601(appended, ms);
         QCOMPARE(appended, QByteArray("ts=" + expected.toLatin1()));
     }
 
@@ -87,7 +87,7 @@ private slots:
             const qint64 ms = random.bounded(end);
             const QString expected =
                 QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
-            const QString actual = TimeFormat::toIso8601(ms);
+            const QString actual = timeformat::toIso8601(ms);
             if (actual != expected)
                 QFAIL(qPrintable(u"%1 ms: %2 != %3"_s.arg(ms).arg(actual, expected)));
         }
@@ -98,9 +98,9 @@ private slots:
         QRandomGenerator random(7);
         for (int i = 0; i < 100000; ++i) {
             const qint64 ms =
-                TimeFormat::MinIso8601Ms +
-                random.bounded(TimeFormat::MaxIso8601Ms - TimeFormat::MinIso8601Ms + 1);
-            const Result<qint64> parsed = TimeFormat::parseTime(TimeFormat::toIso8601(ms), Now);
+                timeformat::MinIso8601Ms +
+                random.bounded(timeformat::MaxIso8601Ms - timeformat::MinIso8601Ms + 1);
+            const Result<qint64> parsed = timeformat::parseTime(timeformat::toIso8601(ms), Now);
             QVERIFY2(parsed.ok(), qPrintable(errorOf(parsed)));
             QCOMPARE(*parsed, ms);
         }
@@ -111,10 +111,10 @@ private slots:
         // Every day from 1600 to 2400 maps back to itself and days are consecutive.
         qint64 year = 0;
         int month = 0, day = 0;
-        qint64 previous = TimeFormat::daysFromCivil(1600, 1, 1) - 1;
-        for (qint64 days = previous + 1; days < TimeFormat::daysFromCivil(2400, 1, 1); ++days) {
-            TimeFormat::civilFromDays(days, year, month, day);
-            QCOMPARE(TimeFormat::daysFromCivil(year, month, day), days);
+        qint64 previous = timeformat::daysFromCivil(1600, 1, 1) - 1;
+        for (qint64 days = previous + 1; days < timeformat::daysFromCivil(2400, 1, 1); ++days) {
+            timeformat::civilFromDays(days, year, month, day);
+            QCOMPARE(timeformat::daysFromCivil(year, month, day), days);
             QCOMPARE(days, previous + 1);
             previous = days;
         }
@@ -155,7 +155,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(qint64, expected);
-        const Result<qint64> parsed = TimeFormat::parseTime(text, Now);
+        const Result<qint64> parsed = timeformat::parseTime(text, Now);
         QVERIFY2(parsed.ok(), qPrintable(errorOf(parsed)));
         QCOMPARE(*parsed, expected);
     }
@@ -181,7 +181,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(qint64, expected);
-        const Result<qint64> parsed = TimeFormat::parseTime(text, Now);
+        const Result<qint64> parsed = timeformat::parseTime(text, Now);
         QVERIFY2(parsed.ok(), qPrintable(errorOf(parsed)));
         QCOMPARE(*parsed, expected);
     }
@@ -229,7 +229,7 @@ private slots:
     void parseRejects()
     {
         QFETCH(QString, text);
-        const Result<qint64> parsed = TimeFormat::parseTime(text, Now);
+        const Result<qint64> parsed = timeformat::parseTime(text, Now);
         QVERIFY(!parsed.ok());
         QVERIFY2(parsed.error().contains(QString(u'"' + text + u'"')), qPrintable(parsed.error()));
         QVERIFY2(parsed.error().contains(u"expected ISO 8601"), qPrintable(parsed.error()));
@@ -237,7 +237,7 @@ private slots:
 
     void rejectMessage()
     {
-        const Result<qint64> parsed = TimeFormat::parseTime(u"2025-13-01", Now);
+        const Result<qint64> parsed = timeformat::parseTime(u"2025-13-01", Now);
         QVERIFY(!parsed.ok());
         QCOMPARE(parsed.error(), u"invalid time \"2025-13-01\": expected ISO 8601 "
                                  u"(2025-05-18T08:42:15Z, 2025-05-18) or relative (-7d, -24h)"_s);
@@ -262,7 +262,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(qint64, expected);
-        const Result<qint64> parsed = TimeFormat::parseDuration(text);
+        const Result<qint64> parsed = timeformat::parseDuration(text);
         QVERIFY2(parsed.ok(), qPrintable(errorOf(parsed)));
         QCOMPARE(*parsed, expected);
     }
@@ -290,7 +290,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(QString, expectedMessage);
-        const Result<qint64> parsed = TimeFormat::parseDuration(text);
+        const Result<qint64> parsed = timeformat::parseDuration(text);
         QVERIFY(!parsed.ok());
         QCOMPARE(parsed.error(), u"invalid duration \"%1\": %2"_s.arg(text, expectedMessage));
     }

@@ -122,7 +122,7 @@ void TestTimeline::digestChangesSurviveReopenAndReorder()
     QCOMPARE(changeTimes(**other), (QList<qint64>{T0 + 30 * Minute, T0 + Hour}));
     QVERIFY((*store)->rebuildDerived());
     QCOMPARE(changeTimes(**store), (QList<qint64>{T0 + 30 * Minute, T0 + Hour}));
-    QCOMPARE((*store)->schemaVersion(), SqliteSchema::Version);
+    QCOMPARE((*store)->schemaVersion(), sqliteschema::Version);
 }
 
 void TestTimeline::timelineBuckets()

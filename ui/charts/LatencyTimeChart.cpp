@@ -103,7 +103,7 @@ void LatencyTimeChart::draw()
                     if (state)
                         QToolTip::showText(QCursor::pos(),
                                            tr("%1 at %2 UTC: %3")
-                                               .arg(title, TimeFormat::toMinute(qint64(point.x())),
+                                               .arg(title, timeformat::toMinute(qint64(point.x())),
                                                     formatLatency(qint64(point.y()))));
                 });
     };
@@ -134,7 +134,7 @@ void LatencyTimeChart::draw()
             if (qint64(point.x()) >= b.bucketStart && qint64(point.x()) < b.bucketEnd)
                 QToolTip::showText(QCursor::pos(), tr("%1 failed CI pulls from %2 UTC")
                                                        .arg(m_row.ciFailures[i])
-                                                       .arg(TimeFormat::toMinute(b.bucketStart)));
+                                                       .arg(timeformat::toMinute(b.bucketStart)));
         }
     });
 
@@ -158,7 +158,7 @@ void LatencyTimeChart::draw()
                 QToolTip::showText(QCursor::pos(),
                                    tr("Digest %1 → %2 at %3 UTC")
                                        .arg(change.previous.mid(7, 12), change.digest.mid(7, 12),
-                                            TimeFormat::toMinute(change.ts)));
+                                            timeformat::toMinute(change.ts)));
         });
     }
     if (m_row.digests.size() > marked)

@@ -37,7 +37,7 @@ void StackedTimeChart::setBuckets(const QList<BucketStats> &buckets)
     auto *count = new QValueAxis;
     count->setLabelFormat(QStringLiteral("%d"));
     count->setTitleText(tr("failed pulls per %1")
-                            .arg(TimeFormat::durationText(buckets.first().bucketEnd -
+                            .arg(timeformat::durationText(buckets.first().bucketEnd -
                                                           buckets.first().bucketStart)));
     chart->addAxis(count, Qt::AlignLeft);
 

@@ -78,7 +78,7 @@ Status SqliteDigestChanges::rebuild(int image)
         return sqliteError(m_db, m_path, QStringLiteral("cannot rebuild digest changes"));
     const QByteArray sql = "SELECT id, digest FROM event WHERE image=? AND digest IS NOT NULL "
                            "AND (kind & " +
-                           QByteArray::number(SqliteSchema::CiBit | SqliteSchema::CategoryMask) +
+                           QByteArray::number(sqliteschema::CiBit | sqliteschema::CategoryMask) +
                            ")=0 ORDER BY id";
     SqliteStatement scan(m_db, sql.constData());
     SqliteStatement insert(m_db, "INSERT OR REPLACE INTO digest_change(image, ts, digest, "
@@ -90,7 +90,7 @@ Status SqliteDigestChanges::rebuild(int image)
         if (digest == previous)
             continue;
         insert.bind(1, image);
-        insert.bind(2, SqliteSchema::tsOf(scan.int64(0)));
+        insert.bind(2, sqliteschema::tsOf(scan.int64(0)));
         insert.bind(3, digest);
         insert.bindOrNull(4, previous);
         if (insert.exec() != SQLITE_DONE)

@@ -5,9 +5,9 @@
 
 namespace pw {
 
-using SqliteSchema::decodeKind;
-using SqliteSchema::idOf;
-using SqliteSchema::tsOf;
+using sqliteschema::decodeKind;
+using sqliteschema::idOf;
+using sqliteschema::tsOf;
 
 namespace {
 QString joinIds(const QList<int> &ids)
@@ -49,15 +49,15 @@ bool SqliteEventReader::eventFilterSql(const EventFilter &filter, QString *sql) 
         return false;
     if (filter.source)
         *sql += QStringLiteral(" AND (kind & %1)=%2")
-                    .arg(SqliteSchema::CiBit)
-                    .arg(*filter.source == Source::Ci ? SqliteSchema::CiBit : 0);
+                    .arg(sqliteschema::CiBit)
+                    .arg(*filter.source == Source::Ci ? sqliteschema::CiBit : 0);
     if (filter.ok)
         *sql += QStringLiteral(" AND (kind & %1)%2")
-                    .arg(SqliteSchema::CategoryMask)
+                    .arg(sqliteschema::CategoryMask)
                     .arg(*filter.ok ? QLatin1StringView("=0") : QLatin1StringView("<>0"));
     if (filter.category)
         *sql += QStringLiteral(" AND (kind & %1)=%2")
-                    .arg(SqliteSchema::CategoryMask)
+                    .arg(sqliteschema::CategoryMask)
                     .arg(int(*filter.category));
     return true;
 }
@@ -93,9 +93,9 @@ Status SqliteEventReader::scanOutcomes(const EventFilter &filter, const TimeRang
         const qint64 kind = q.int64(2);
         o.ts = tsOf(q.int64(0));
         o.imageId = int(q.int64(1));
-        o.source = (kind & SqliteSchema::CiBit) ? Source::Ci : Source::Probe;
-        o.category = Category(kind & SqliteSchema::CategoryMask);
-        o.cold = (kind & SqliteSchema::ColdBit) != 0;
+        o.source = (kind & sqliteschema::CiBit) ? Source::Ci : Source::Probe;
+        o.category = Category(kind & sqliteschema::CategoryMask);
+        o.cold = (kind & sqliteschema::ColdBit) != 0;
         o.latencyMs = q.isNull(3) ? -1 : q.int64(3);
         visit(o);
     }
@@ -108,7 +108,7 @@ Status SqliteEventReader::scanEvents(const EventFilter &filter, const TimeRange 
                                      const std::function<bool(const PullEvent &)> &visit) const
 {
     SqliteStatement q;
-    if (Status s = prepareEventScan(SqliteSchema::EventColumns, filter, range, q); !s)
+    if (Status s = prepareEventScan(sqliteschema::EventColumns, filter, range, q); !s)
         return s;
     if (!q.isValid())
         return {};
@@ -159,7 +159,7 @@ Result<QList<StoredEvent>> SqliteEventReader::eventPage(const EventPageQuery &qu
             " OR image IN (SELECT id FROM image WHERE ref LIKE ?4 ESCAPE '\\'))");
     const QString sql =
         QStringLiteral("SELECT %1 FROM event WHERE id>=?1 AND id<?2")
-            .arg(QLatin1StringView(SqliteSchema::EventColumns)) +
+            .arg(QLatin1StringView(sqliteschema::EventColumns)) +
         where +
         QStringLiteral(" ORDER BY id %1 LIMIT %2")
             .arg(query.oldestFirst ? QLatin1StringView("ASC") : QLatin1StringView("DESC"))

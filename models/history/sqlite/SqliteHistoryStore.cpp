@@ -11,10 +11,10 @@
 
 namespace pw {
 
-using SqliteSchema::decodeKind;
-using SqliteSchema::idOf;
-using SqliteSchema::kindOf;
-using SqliteSchema::tsOf;
+using sqliteschema::decodeKind;
+using sqliteschema::idOf;
+using sqliteschema::kindOf;
+using sqliteschema::tsOf;
 
 namespace {
 constexpr qint64 Null = std::numeric_limits<qint64>::min(); // an absent value: stored as NULL
@@ -23,7 +23,7 @@ constexpr size_t Chunk = 8192;    // rows handed to the inserting thread at a ti
 
 QByteArray insertSql(int rows)
 {
-    QByteArray sql = QByteArray("INSERT INTO event(") + SqliteSchema::EventColumns + ") VALUES";
+    QByteArray sql = QByteArray("INSERT INTO event(") + sqliteschema::EventColumns + ") VALUES";
     for (int r = 0; r < rows; ++r)
         sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
     return sql;

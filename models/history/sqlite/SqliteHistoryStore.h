@@ -70,7 +70,7 @@ private:
     // Refuses a file that is neither pullwatch's nor empty (readOnly: nor empty).
     Status checkIdentity(bool readOnly) const;
     Status setJournalMode() const;
-    // Brings the schema to SqliteSchema::Version; the version it found.
+    // Brings the schema to sqliteschema::Version; the version it found.
     Result<int> migrate();
     Status prepare();
     Status exec(const char *sql) const;

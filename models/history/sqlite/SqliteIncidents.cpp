@@ -7,18 +7,18 @@
 
 namespace pw {
 
-using SqliteSchema::idOf;
-using SqliteSchema::tsOf;
+using sqliteschema::idOf;
+using sqliteschema::tsOf;
 
 namespace {
 bool isFailure(qint64 kind)
 {
-    return (kind & SqliteSchema::CategoryMask) != 0;
+    return (kind & sqliteschema::CategoryMask) != 0;
 }
 
 Category categoryOf(qint64 kind)
 {
-    return Category(kind & SqliteSchema::CategoryMask);
+    return Category(kind & sqliteschema::CategoryMask);
 }
 } // namespace
 

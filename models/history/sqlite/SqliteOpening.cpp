@@ -89,11 +89,11 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
         return Error{s.error()};
     int before = store->schemaVersion();
     if (readOnly) {
-        if (before != SqliteSchema::Version)
+        if (before != sqliteschema::Version)
             return Error{path + QStringLiteral(": history has schema version %1; open it once "
                                                "with a command that writes to migrate it to %2")
                                     .arg(before)
-                                    .arg(SqliteSchema::Version)};
+                                    .arg(sqliteschema::Version)};
     } else if (Result<int> migrated = store->migrate(); !migrated) {
         return Error{migrated.error()};
     } else {
@@ -111,8 +111,8 @@ Result<std::unique_ptr<SqliteHistoryStore>> SqliteHistoryStore::open(const QStri
     if (Status s = store->prepare(); !s)
         return Error{s.error()};
     // A migration that adds derived tables fills them from the raw events.
-    for (int v = before + 1; before > 0 && v <= SqliteSchema::Version; ++v) {
-        if (SqliteSchema::rebuildsDerived(v)) {
+    for (int v = before + 1; before > 0 && v <= sqliteschema::Version; ++v) {
+        if (sqliteschema::rebuildsDerived(v)) {
             if (Status s = store->rebuildDerived(); !s)
                 return Error{s.error()};
             break;
@@ -147,12 +147,12 @@ Status SqliteHistoryStore::checkIdentity(bool readOnly) const
         });
     if (!read)
         return sqlError(QStringLiteral("not a pullwatch history"));
-    if (version > SqliteSchema::Version)
+    if (version > sqliteschema::Version)
         return Error{m_path + QStringLiteral(": history has schema version %1, newer than this "
                                              "pullwatch (%2)")
                                   .arg(version)
-                                  .arg(SqliteSchema::Version)};
-    if (applicationId == SqliteSchema::ApplicationId)
+                                  .arg(sqliteschema::Version)};
+    if (applicationId == sqliteschema::ApplicationId)
         return {};
     if (applicationId != 0)
         return Error{m_path + QStringLiteral(": not a pullwatch history (a database of another "
@@ -199,13 +199,13 @@ Result<int> SqliteHistoryStore::migrate()
     const int current = schemaVersion();
     if (current < 0)
         return rollback(sqlError(QStringLiteral("not a pullwatch history")).message);
-    for (int version = current + 1; version <= SqliteSchema::Version; ++version) {
-        if (Status s = exec(SqliteSchema::migration(version)); !s)
+    for (int version = current + 1; version <= sqliteschema::Version; ++version) {
+        if (Status s = exec(sqliteschema::migration(version)); !s)
             return rollback(s.error() + QStringLiteral(" (migrating to schema %1)").arg(version));
     }
-    const QByteArray stamp = "PRAGMA user_version=" + QByteArray::number(SqliteSchema::Version) +
+    const QByteArray stamp = "PRAGMA user_version=" + QByteArray::number(sqliteschema::Version) +
                              "; PRAGMA application_id=" +
-                             QByteArray::number(SqliteSchema::ApplicationId) + "; COMMIT;";
+                             QByteArray::number(sqliteschema::ApplicationId) + "; COMMIT;";
     if (Status s = exec(stamp.constData()); !s)
         return rollback(s.error());
     return current;

@@ -1,6 +1,6 @@
 #include "history/sqlite/SqliteSchema.h"
 
-namespace pw::SqliteSchema {
+namespace pw::sqliteschema {
 
 namespace {
 // Version 1: dimensions, raw events and hourly rollups.
@@ -81,4 +81,4 @@ bool rebuildsDerived(int version)
     return version == 2 || version == 3;
 }
 
-} // namespace pw::SqliteSchema
+} // namespace pw::sqliteschema

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace pw::SqliteSchema {
+namespace pw::sqliteschema {
 
 // The version a store opened by this build migrates to (PRAGMA user_version).
 inline constexpr int Version = 4;
@@ -61,4 +61,4 @@ inline void decodeKind(qint64 kind, PullEvent &e)
     e.httpStatus = int(kind >> StatusShift);
 }
 
-} // namespace pw::SqliteSchema
+} // namespace pw::sqliteschema

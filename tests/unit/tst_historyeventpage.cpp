@@ -9,7 +9,7 @@ using namespace Qt::StringLiterals;
 using namespace pw;
 using namespace reference;
 
-class TestEventPage : public QObject
+class TstHistoryEventPage : public QObject
 {
     Q_OBJECT
 
@@ -40,7 +40,7 @@ std::unique_ptr<SqliteHistoryStore> history(const TestDir &dir)
 }
 } // namespace
 
-void TestEventPage::pagesCoverEverythingOnce()
+void TstHistoryEventPage::pagesCoverEverythingOnce()
 {
     TestDir dir;
     auto store = history(dir);
@@ -96,7 +96,7 @@ void TestEventPage::pagesCoverEverythingOnce()
     QCOMPARE(newer->first().id, ids[0]);
 }
 
-void TestEventPage::filterAndSearch()
+void TstHistoryEventPage::filterAndSearch()
 {
     TestDir dir;
     auto store = history(dir);
@@ -132,5 +132,5 @@ void TestEventPage::filterAndSearch()
     QCOMPARE(page->size(), 50);
 }
 
-QTEST_GUILESS_MAIN(TestEventPage)
-#include "tst_eventpage.moc"
+QTEST_GUILESS_MAIN(TstHistoryEventPage)
+#include "tst_historyeventpage.moc"
