@@ -1,6 +1,6 @@
 #include "LatencyHistogram.h"
 
-#include "history/sqlite/Varint.h"
+#include "Varint.h"
 
 #include <algorithm>
 #include <bit>

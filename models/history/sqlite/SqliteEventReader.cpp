@@ -1,7 +1,7 @@
 #include "history/sqlite/SqliteEventReader.h"
 
 #include "history/sqlite/SqliteSchema.h"
-#include "history/sqlite/Varint.h"
+#include "Varint.h"
 
 namespace pw {
 

@@ -1,7 +1,7 @@
 #include "history/sqlite/SqliteIncidents.h"
 
 #include "history/sqlite/SqliteSchema.h"
-#include "history/sqlite/Varint.h"
+#include "Varint.h"
 
 #include <map>
 

@@ -6,7 +6,8 @@
 
 namespace pw::varint {
 
-// LEB128 unsigned varints for compact BLOB columns.
+// LEB128 unsigned varints: the compact form of a latency histogram and of the SQLite backend's
+// BLOB columns (a value-level encoding, so any backend stores the same bytes).
 inline void put(QByteArray &out, quint64 v)
 {
     while (v >= 0x80) {
