@@ -3,7 +3,7 @@
 #include "ImageReference.h"
 
 #include "Category.h"
-#include "config/JsonPositions.h"
+#include "config/JsonFields.h"
 #include "TimeFormat.h"
 
 #include <QDir>
@@ -29,37 +29,9 @@ constexpr qint64 MaxFileBytes = 1 << 20;
 constexpr qint64 MinIntervalMs = 10 * 1000;
 constexpr qint64 MaxCaFileBytes = 4 << 20;
 
-QString fromStd(std::string_view text)
-{
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
-
-QString quoted(const char *key)
-{
-    return u'"' + QLatin1StringView(key) + u'"';
-}
-
-// A value as the user wrote it, for "got …" in messages.
-QString describe(const json &value)
-{
-    if (value.is_object() || value.is_array())
-        return value.is_object() ? u"an object"_s : u"an array"_s;
-    const QString text = fromStd(value.dump());
-    return text.size() > 60 ? text.left(57) + u"..."_s : text;
-}
-
 bool hasSpace(QStringView text)
 {
     return std::any_of(text.begin(), text.end(), [](QChar c) { return c.isSpace() || c < u' '; });
-}
-
-bool isEnvName(QStringView name)
-{
-    const auto valid = [](QChar c) {
-        return c == u'_' || (c.unicode() < 128 && c.isLetterOrNumber());
-    };
-    return !name.isEmpty() && !name.front().isDigit() &&
-           std::all_of(name.begin(), name.end(), valid);
 }
 
 bool isOwnerRepo(QStringView repo)
@@ -80,20 +52,13 @@ bool isPlatform(QStringView platform)
            std::none_of(parts.begin(), parts.end(), [](QStringView p) { return p.isEmpty(); });
 }
 
-enum Need
-{
-    Optional,
-    Required,
-    NonEmpty
-};
-
 // Checks the document against DESIGN.md "Config". The first problem wins; it names the line and
 // column of the value (or key) at fault.
-class ConfigReader
+class ConfigReader : public JsonFields
 {
 public:
     ConfigReader(const JsonDocument &document, QString directory)
-        : m_document(document), m_directory(std::move(directory))
+        : JsonFields(document), m_directory(std::move(directory))
     {}
 
     Config read(const json &root)
@@ -121,16 +86,7 @@ public:
         return config;
     }
 
-    std::optional<Error> m_error;
-
 private:
-    struct Node
-    {
-        const json *value;
-        std::string path; // JSON pointer
-        QString name;     // "images[2]"
-    };
-
     // The pointer of the first key named password or token, in any case, or "".
     std::string firstSecret() const
     {
@@ -142,118 +98,6 @@ private:
         return {};
     }
 
-    bool failed() const { return m_error.has_value(); }
-    void fail(const std::string &path, const QString &message, bool atKey = false)
-    {
-        const auto position = atKey ? m_document.keyPosition(path) : m_document.valuePosition(path);
-        if (!m_error)
-            m_error = m_document.errorAt(position.value_or(TextPosition{}), message);
-    }
-    void failValue(const Node &object, const char *key, const QString &message)
-    {
-        fail(JsonDocument::childPointer(object.path, key), message);
-    }
-    const json *find(const Node &object, const char *key) const
-    {
-        const auto it = object.value->find(key);
-        return it == object.value->end() ? nullptr : &*it;
-    }
-    // "\"key\" <requirement>, got <the value as written>", pointing at the value.
-    void reject(const Node &object, const char *key, const QString &requirement)
-    {
-        if (const json *value = find(object, key))
-            failValue(object, key,
-                      quoted(key) + u' ' + requirement + u", got "_s + describe(*value));
-    }
-
-    // Reports the first unknown key in document order (the parsed object sorts its keys).
-    void allowKeys(const Node &object, std::initializer_list<const char *> allowed,
-                   const QString &context = {})
-    {
-        std::optional<TextPosition> first;
-        QString firstKey;
-        for (const auto &item : object.value->items()) {
-            if (std::any_of(allowed.begin(), allowed.end(),
-                            [&](const char *a) { return item.key() == a; }))
-                continue;
-            const auto at =
-                m_document.keyPosition(JsonDocument::childPointer(object.path, item.key()));
-            if (at && (!first || *at < *first)) {
-                first = at;
-                firstKey = JsonDocument::quoted(item.key());
-            }
-        }
-        QStringList names;
-        for (const char *a : allowed)
-            names.append(QLatin1StringView(a));
-        if (first && !failed())
-            m_error = m_document.errorAt(*first, u"unknown key %1%2 (expected one of: %3)"_s.arg(
-                                                     firstKey, context, names.join(u", "_s)));
-    }
-
-    template<class Read> void eachObject(const Node &parent, const char *key, Read read)
-    {
-        const json *list = find(parent, key);
-        const std::string path = JsonDocument::childPointer(parent.path, key);
-        if (list && !list->is_array())
-            fail(path, quoted(key) + u" must be an array of objects, got "_s + describe(*list));
-        for (std::size_t i = 0; list && list->is_array() && i < list->size() && !failed(); ++i) {
-            const Node element{&(*list)[i], JsonDocument::childPointer(path, std::to_string(i)),
-                               QLatin1StringView(key) + u'[' + QString::number(i) + u']'};
-            if (element.value->is_object())
-                read(element);
-            else
-                fail(element.path,
-                     element.name + u" must be an object, got "_s + describe(*element.value));
-        }
-    }
-
-    QString string(const Node &object, const char *key, Need need = Optional, QString fallback = {})
-    {
-        const json *value = find(object, key);
-        if (!value && need != Optional)
-            fail(object.path, object.name + u" is missing "_s + quoted(key));
-        else if (value && !value->is_string())
-            reject(object, key, u"must be a string"_s);
-        else if (value && need == NonEmpty && value->get_ref<const std::string &>().empty())
-            failValue(object, key, quoted(key) + u" must not be empty"_s);
-        else if (value)
-            return fromStd(value->get_ref<const std::string &>());
-        return fallback;
-    }
-    QString envName(const Node &object, const char *key, Need need = Optional,
-                    QString fallback = {})
-    {
-        const QString name = string(object, key, need, fallback);
-        if (!failed() && find(object, key) && !isEnvName(name))
-            reject(object, key, u"must name an environment variable like \"REG_PASS\""_s);
-        return name;
-    }
-    bool boolean(const Node &object, const char *key)
-    {
-        const json *value = find(object, key);
-        if (value && !value->is_boolean())
-            reject(object, key, u"must be true or false"_s);
-        return value && value->is_boolean() && value->get<bool>();
-    }
-    qint64 duration(const Node &object, const char *key, qint64 fallback)
-    {
-        const json *value = find(object, key);
-        if (!value)
-            return fallback;
-        const QString text =
-            value->is_string() ? fromStd(value->get_ref<const std::string &>()) : QString();
-        const Result<qint64> ms = timeformat::parseDuration(text);
-        if (ms)
-            return *ms;
-        // "0s" is well-formed but useless; say so rather than show the format again.
-        const bool zero =
-            text.trimmed().startsWith(u'0') &&
-            std::none_of(text.begin(), text.end(), [](QChar c) { return c >= u'1' && c <= u'9'; });
-        reject(object, key,
-               zero ? u"must be longer than zero"_s : u"must be a duration like \"5m\""_s);
-        return fallback;
-    }
     // How often to probe or poll: never more often than MinIntervalMs, which would hammer the
     // registry or the CI API.
     qint64 interval(const Node &object, qint64 fallback)
@@ -264,14 +108,6 @@ private:
                    u"must be at least %1 s (more often hammers the registry or CI server)"_s.arg(
                        MinIntervalMs / 1000));
         return ms;
-    }
-    // The place of "key" in an earlier element of the same list, for "first listed at …".
-    QString earlier(const Node &element, qsizetype index, const char *key) const
-    {
-        const std::string list = element.path.substr(0, element.path.rfind('/'));
-        const auto at = m_document.valuePosition(JsonDocument::childPointer(
-            JsonDocument::childPointer(list, std::to_string(index)), key));
-        return at ? at->toString() : QString();
     }
 
     void readRegistry(const Node &n, Config &config)
@@ -468,7 +304,6 @@ private:
         config.rules.append(rule);
     }
 
-    const JsonDocument &m_document;
     const QString m_directory; // the config file's: relative paths start there
 };
 
@@ -484,8 +319,8 @@ Result<Config> Config::parse(const QByteArray &data, const QString &fileName)
         return Error{document.error()};
     ConfigReader reader(*document, QFileInfo(fileName).absolutePath());
     Config config = reader.read(document->root());
-    if (reader.m_error)
-        return *reader.m_error;
+    if (reader.error())
+        return *reader.error();
     config.sourcePath = fileName;
     return config;
 }

@@ -139,14 +139,7 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
 {
     const HttpRequest &request = exchange->request;
     const QUrl &url = exchange->url;
-    // A CR or LF in a value would end the header and start one of the caller's choosing.
-    const auto unsafe = [](QByteArrayView value) {
-        return value.contains('\r') || value.contains('\n') || value.contains('\0');
-    };
-    bool refused = unsafe(request.authorization);
-    for (const auto &header : request.headers)
-        refused = refused || unsafe(header.first) || unsafe(header.second) ||
-                  header.first.contains(':');
+    const bool refused = !httpwire::headersAreSafe(request);
     if (refused || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty()) {
         HttpResponse &response = exchange->response;
         response.error = refused ? QNetworkReply::ProtocolInvalidOperationError
@@ -159,34 +152,13 @@ void HttpClient::start(std::shared_ptr<Exchange> exchange)
         return;
     }
 
-    QByteArray wire = exchange->method + ' ' + httpwire::requestTarget(url) + " HTTP/1.1\r\nHost: " +
-                      httpwire::hostHeader(url) + "\r\nUser-Agent: pullwatch\r\n";
-    for (const auto &[name, value] : request.headers)
-        wire += name + ": " + value + "\r\n";
-    if (exchange->sendAuthorization && !request.authorization.isEmpty()) {
+    const bool authorize = exchange->sendAuthorization && !request.authorization.isEmpty();
+    if (authorize)
         m_secrets.addAuthorization(request.authorization);
-        wire += "Authorization: " + request.authorization + "\r\n";
-    }
     for (const QByteArray &secret : request.secrets)
         m_secrets.addSecret(secret);
-    const bool post = exchange->method == "POST";
-    if (post)
-        wire += "Content-Type: " + request.contentType + "\r\nContent-Length: " +
-                QByteArray::number(request.body.size()) + "\r\n";
-    wire += "\r\n";
-    if (post)
-        wire += request.body;
-    exchange->wire = std::move(wire);
-
-    QString origin = url.scheme() + u"://"_s + url.host().toLower() + u':' +
-                     QString::number(url.port(url.scheme() == u"https" ? 443 : 80));
-    if (url.scheme() == u"https") {
-        QCryptographicHash trust(QCryptographicHash::Sha1);
-        for (const QSslCertificate &certificate : request.tls.caCertificates)
-            trust.addData(certificate.digest(QCryptographicHash::Sha256));
-        origin += (request.tls.verifyPeer ? u" verify "_s : u" unverified "_s) +
-                  QString::fromLatin1(trust.result().toHex());
-    }
+    exchange->wire = httpwire::requestBytes(exchange->method, url, request, authorize);
+    const QString origin = httpwire::originKey(url, request.tls);
     exchange->origin = origin;
     exchange->hash.reset();
     exchange->response.body.clear();

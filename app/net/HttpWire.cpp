@@ -1,5 +1,7 @@
 #include "net/HttpWire.h"
 
+#include <QCryptographicHash>
+
 using namespace Qt::StringLiterals;
 
 namespace pw::httpwire {
@@ -23,6 +25,51 @@ QByteArray hostHeader(const QUrl &url)
     if (url.port(defaultPort) != defaultPort)
         host += ':' + QByteArray::number(url.port());
     return host;
+}
+
+bool headersAreSafe(const HttpRequest &request)
+{
+    const auto unsafe = [](QByteArrayView value) {
+        return value.contains('\r') || value.contains('\n') || value.contains('\0');
+    };
+    bool safe = !unsafe(request.authorization);
+    for (const auto &[name, value] : request.headers)
+        safe = safe && !unsafe(name) && !unsafe(value) && !name.contains(':');
+    return safe;
+}
+
+QByteArray requestBytes(const QByteArray &method, const QUrl &url, const HttpRequest &request,
+                        bool authorize)
+{
+    QByteArray wire = method + ' ' + requestTarget(url) + " HTTP/1.1\r\nHost: " + hostHeader(url) +
+                      "\r\nUser-Agent: pullwatch\r\n";
+    for (const auto &[name, value] : request.headers)
+        wire += name + ": " + value + "\r\n";
+    if (authorize)
+        wire += "Authorization: " + request.authorization + "\r\n";
+    const bool post = method == "POST";
+    if (post)
+        wire += "Content-Type: " + request.contentType + "\r\nContent-Length: " +
+                QByteArray::number(request.body.size()) + "\r\n";
+    wire += "\r\n";
+    if (post)
+        wire += request.body;
+    return wire;
+}
+
+QString originKey(const QUrl &url, const TlsSettings &tls)
+{
+    const bool https = url.scheme() == u"https";
+    QString origin = url.scheme() + u"://"_s + url.host().toLower() + u':' +
+                     QString::number(url.port(https ? 443 : 80));
+    if (https) {
+        QCryptographicHash trust(QCryptographicHash::Sha1);
+        for (const QSslCertificate &certificate : tls.caCertificates)
+            trust.addData(certificate.digest(QCryptographicHash::Sha256));
+        origin += (tls.verifyPeer ? u" verify "_s : u" unverified "_s) +
+                  QString::fromLatin1(trust.result().toHex());
+    }
+    return origin;
 }
 
 QNetworkReply::NetworkError networkError(QAbstractSocket::SocketError error)

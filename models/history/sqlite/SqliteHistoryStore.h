@@ -63,7 +63,17 @@ public:
 
 private:
     static constexpr int ColumnCount = 10; // of the event table
+    static constexpr int RowsPerInsert = 32; // multi-row INSERTs halve SQLite's per-statement cost
     using Row = std::array<qint64, ColumnCount>;
+    // What one batch of events did to one image, for its counters and incidents.
+    struct BatchImage
+    {
+        qint64 first = std::numeric_limits<qint64>::max();
+        qint64 last = std::numeric_limits<qint64>::min();
+        qint64 count = 0;
+        bool inOrder = true; // no event older than what was stored for the image
+        qint64 outOfOrderFrom = std::numeric_limits<qint64>::max();
+    };
 
     SqliteHistoryStore(sqlite3 *db, sqlite3 *reader, QString path);
 
@@ -86,8 +96,13 @@ private:
 
     Result<bool> write(std::span<const PullEvent> events, const MetadataClaim *claim);
     qint64 nextFreeId(qint64 candidate);
+    static QByteArray insertSql(int rows);
     Status insertEvents(std::span<const PullEvent> sorted);
+    // Rows, or the strings and closed incidents of a chunk with its rows (on another thread).
     Status insertRows(std::span<const Row> rows);
+    // After a batch's rows: dimensions, incidents, digest changes, rollups and image counters.
+    Status finishBatch(const std::vector<BatchImage> &images, const RollupAccumulator &hours,
+                       const RollupAccumulator &days);
     Status flushRollups(const char *table, const RollupAccumulator &accumulator);
 
     sqlite3 *m_db = nullptr;     // the writing connection
