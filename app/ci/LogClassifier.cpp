@@ -228,20 +228,93 @@ void LogClassifier::Scanner::confirm(QStringView line, std::span<const unsigned>
 
 std::optional<LineMatch> LogClassifier::Scanner::decide() const
 {
-    if (m_confirmed.empty())
-        return std::nullopt;
+    // m_confirmed is sorted by rank: the first of a kind is its best (most specific category).
+    const Confirmed *fail = nullptr, *cause = nullptr, *standalone = nullptr, *backoff = nullptr,
+                    *ok = nullptr, *retry = nullptr, *start = nullptr, *context = nullptr;
+    bool failureContext = false;
+    for (const Confirmed &c : m_confirmed) {
+        const Confirmed **first = nullptr;
+        switch (c.rule->kind) {
+        case RuleKind::Fail: first = &fail; break;
+        case RuleKind::Cause:
+            if (c.rule->standalone && !standalone)
+                standalone = &c;
+            first = &cause;
+            break;
+        case RuleKind::Backoff: first = &backoff; break;
+        case RuleKind::Ok: first = &ok; break;
+        case RuleKind::Retry: first = &retry; break;
+        case RuleKind::Start: first = &start; break;
+        case RuleKind::Context:
+            failureContext = failureContext || c.rule->failure;
+            // A failure wrapper says more about the line than a registry URL on it.
+            if (!context || (c.rule->failure && !context->rule->failure))
+                context = &c;
+            break;
+        }
+        if (first && !*first)
+            *first = &c;
+    }
+
     LineMatch match;
-    match.rule = m_confirmed.front().rule;
-    const QRegularExpressionMatch &m = m_confirmed.front().match;
-    match.image = cleanImage(m.captured(u"image"));
-    match.host = m.captured(u"host");
-    match.status = m.captured(u"status").toInt();
-    match.retry = std::any_of(m_confirmed.cbegin(), m_confirmed.cend(),
-                              [](const Confirmed &c) { return c.rule->kind == RuleKind::Retry; });
-    // A start or ok line of one rule may name the image another matching rule does not.
-    for (size_t i = 1; match.image.isEmpty() && i < m_confirmed.size(); ++i)
-        match.image = cleanImage(m_confirmed[i].match.captured(u"image"));
+    const Confirmed *decider = nullptr;
+    const auto consider = [&](const Confirmed *candidate, Category category) {
+        if (candidate && (!decider || category < match.category)) {
+            decider = candidate;
+            match.category = category;
+        }
+    };
+    consider(fail, fail ? fail->rule->category : Category::None);
+    const Confirmed *effectiveCause = context ? cause : standalone;
+    consider(effectiveCause, effectiveCause ? effectiveCause->rule->category : Category::None);
+    consider(backoff, Category::Backoff);
+    if (!decider && failureContext)
+        consider(context, Category::Unknown);
+    if (decider) {
+        match.kind = decider->rule->kind == RuleKind::Backoff ? RuleKind::Backoff : RuleKind::Fail;
+    } else if (ok || retry || start) {
+        decider = ok ? ok : retry ? retry : start;
+        match.kind = decider->rule->kind;
+        match.category = Category::None;
+    } else if (cause) {
+        decider = cause;
+        match.kind = RuleKind::Cause;
+        match.category = cause->rule->category;
+    } else {
+        return std::nullopt; // a registry URL alone, say: no pull outcome
+    }
+    match.rule = decider->rule;
+    match.context = context ? context->rule : nullptr;
+    match.retry = retry != nullptr;
+    // Captures: the context's first (it names the image the tool pulled), then the decider's,
+    // then any other rule's.
+    const auto capture = [&](QString &field, QStringView group) {
+        for (const Confirmed *c : {context, decider})
+            if (c && field.isEmpty())
+                field = c->match.captured(group);
+        for (size_t i = 0; field.isEmpty() && i < m_confirmed.size(); ++i)
+            field = m_confirmed[i].match.captured(group);
+    };
+    capture(match.image, u"image");
+    match.image = cleanImage(match.image);
+    capture(match.host, u"host");
+    capture(match.pod, u"pod");
+    QString status;
+    capture(status, u"status");
+    match.status = status.toInt();
     return match;
+}
+
+QString LineMatch::ruleId() const
+{
+    if (context && rule && rule->kind == RuleKind::Cause && kind == RuleKind::Fail)
+        return context->id + u'+' + rule->id;
+    return rule ? rule->id : QString();
+}
+
+QString LineMatch::tool() const
+{
+    return context ? context->family : QString();
 }
 
 QList<const Rule *> LogClassifier::Scanner::matching(QStringView line)

@@ -15,14 +15,28 @@ struct hs_scratch;
 
 namespace pw {
 
-// The rule that won a line, with what it captured.
+// What a line says about a pull, and the rules that decided it (DESIGN.md "Why one rule per
+// tool and cause does not generalize"): a failure is a pull context (a tool's wrapper, a
+// registry URL) with a cause from the shared vocabulary, a failure wrapper alone (`unknown`), a
+// standalone cause, or a fail rule; otherwise a back-off notice, a success, a retry, a start, or
+// a cause outside any pull context (kind Cause), which counts only inside a pull in progress.
 struct LineMatch
 {
-    const Rule *rule = nullptr;
-    QString image; // as written in the log; empty when the rule captures none
+    RuleKind kind = RuleKind::Fail; // Fail, Ok, Backoff, Retry, Start or Cause
+    Category category = Category::None; // Fail, Cause: why; Backoff: backoff
+    const Rule *rule = nullptr;         // the rule that decided: the cause of a composed failure
+    const Rule *context = nullptr;      // the pull context on the line, if any
+    QString image; // as written in the log; empty when no rule captures one
     QString host;
+    QString pod; // "namespace/name" when the line names the pod (kubelet)
     int status = 0;
     bool retry = false; // a retry rule matched too: the line reports a failed try and a retry
+
+    // "context+cause" for a composed failure, else the deciding rule's id.
+    QString ruleId() const;
+    // The tool that printed the line, as its pull context's family says; empty when the line has
+    // no context (a fail rule's wrapper belongs to no one tool).
+    QString tool() const;
 };
 
 // The lines of a text that some rule's pattern matches, with the rules whose patterns match there.

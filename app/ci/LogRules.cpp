@@ -24,6 +24,10 @@ std::optional<RuleKind> kindFromId(const QString &id)
         return RuleKind::Retry;
     if (id == u"start")
         return RuleKind::Start;
+    if (id == u"context")
+        return RuleKind::Context;
+    if (id == u"cause")
+        return RuleKind::Cause;
     return std::nullopt;
 }
 
@@ -40,6 +44,7 @@ int Rule::rank() const
 {
     switch (kind) {
     case RuleKind::Fail:
+    case RuleKind::Cause:
     case RuleKind::Backoff:
         return static_cast<int>(category);
     case RuleKind::Ok:
@@ -48,8 +53,10 @@ int Rule::rank() const
         return CategoryCount + 1;
     case RuleKind::Start:
         return CategoryCount + 2;
+    case RuleKind::Context:
+        return CategoryCount + 3;
     }
-    return CategoryCount + 3;
+    return CategoryCount + 4;
 }
 
 Status RuleSet::add(Rule rule, const QString &where)
@@ -63,9 +70,9 @@ Status RuleSet::add(Rule rule, const QString &where)
     }
     if (rule.pattern.isEmpty())
         return Error{at + u" has no \"pattern\""_s};
-    if (rule.kind == RuleKind::Fail &&
+    if ((rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause) &&
         (rule.category == Category::None || rule.category == Category::Backoff))
-        return Error{at + u": a fail rule needs a failure category"_s};
+        return Error{at + u": a fail or cause rule needs a failure category"_s};
     QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
     if (rule.caseless)
         options |= QRegularExpression::CaseInsensitiveOption;
@@ -78,9 +85,10 @@ Status RuleSet::add(Rule rule, const QString &where)
         return Error{at + u": bad pattern at offset %1: %2"_s.arg(rule.regex.patternErrorOffset())
                               .arg(rule.regex.errorString())};
     for (const QString &group : rule.regex.namedCaptureGroups()) {
-        if (!group.isEmpty() && group != u"image" && group != u"host" && group != u"status")
+        if (!group.isEmpty() && group != u"image" && group != u"host" && group != u"status" &&
+            group != u"pod")
             return Error{at + u": unknown capture group \""_s + group +
-                         u"\" (use image, host or status)"_s};
+                         u"\" (use image, host, status or pod)"_s};
     }
     rule.regex.optimize();
     m_rules.append(std::move(rule));
@@ -110,7 +118,7 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         const QString category = object.value(u"category"_s).toString();
         if (rule.kind == RuleKind::Backoff) {
             rule.category = Category::Backoff;
-        } else if (rule.kind == RuleKind::Fail) {
+        } else if (rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause) {
             const auto parsed = categoryFromId(category);
             if (!parsed)
                 return Error{
@@ -119,6 +127,10 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         }
         rule.pattern = object.value(u"pattern"_s).toString();
         rule.caseless = object.value(u"caseless"_s).toBool();
+        rule.failure = object.value(u"failure"_s).toBool();
+        rule.terminal = object.value(u"terminal"_s).toBool();
+        rule.verdict = object.value(u"verdict"_s).toBool();
+        rule.standalone = object.value(u"standalone"_s).toBool();
         rule.matchExamples = strings(object.value(u"match"_s));
         rule.nomatchExamples = strings(object.value(u"nomatch"_s));
         if (Status added = set.add(std::move(rule), fileName); !added)

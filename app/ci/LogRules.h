@@ -14,11 +14,13 @@ namespace pw {
 // What a matching line says about a pull (resources/rules/README.md).
 enum class RuleKind
 {
-    Fail,    // a pull failed; the rule's category says why
+    Fail,    // a pull failed; the rule's category says why (wrapper and cause in one: user rules)
     Ok,      // a pull succeeded
     Backoff, // only a back-off notice; the cause may be known from an earlier line
     Retry,   // the tool retries the current pull
     Start,   // a pull starts; names the image for later lines
+    Context, // the line is about an image pull: a tool's wrapper, a registry URL
+    Cause,   // why something failed, in the vocabulary every tool shares (Go net, x509, OCI codes)
 };
 
 struct Rule
@@ -26,15 +28,24 @@ struct Rule
     QString id;
     QString family; // the rules file ("docker"), or "config"
     RuleKind kind = RuleKind::Fail;
-    Category category = Category::None; // Fail: why; Backoff: Backoff; else None
+    Category category = Category::None; // Fail, Cause: why; Backoff: Backoff; else None
+    // Context: the wrapper itself says the pull failed (without a cause on the line, a failure
+    // of unknown cause); the tool prints nothing more about a pull after it (a later failure line
+    // is another pull); a CI runner's verdict on the pull just before it (it joins that pull
+    // whatever tool printed the lines before).
+    bool failure = false;
+    bool terminal = false;
+    bool verdict = false;
+    // Cause: the phrase alone says a pull failed ("pull access denied"), no context needed.
+    bool standalone = false;
     QString pattern;
     bool caseless = false;
-    QRegularExpression regex; // compiled pattern with the named groups image, host, status
+    QRegularExpression regex; // compiled pattern with the named groups image, host, status, pod
     QStringList matchExamples;
     QStringList nomatchExamples;
 
-    // Lower wins when several rules match one line: failures and back-offs in category order,
-    // then ok, retry, start.
+    // Lower wins when several rules of a kind match one line: failures, causes and back-offs in
+    // category order, then ok, retry, start, context.
     int rank() const;
 };
 

@@ -59,11 +59,18 @@ CiPull PullExtractor::pullFor(const LogLineMatch &line, const QString &image, bo
     event.httpStatus = line.match.status;
     event.latencyMs = ok ? pullDurationMs(line.text) : -1;
     event.message = truncateMessage(line.text.trimmed());
-    event.rule = line.match.rule->id;
+    event.rule = line.match.ruleId();
     event.ci = m_context;
     event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
     return pull;
 }
+
+namespace {
+QString causeKey(const QString &pod, const QString &image)
+{
+    return pod + u'\n' + image;
+}
+} // namespace
 
 void PullExtractor::flush()
 {
@@ -74,7 +81,7 @@ void PullExtractor::flush()
         pull.event.message =
             truncateMessage(pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
     if (!pull.event.ok && pull.event.category != Category::Unknown)
-        m_causes.insert(pull.event.image, pull.event.category);
+        m_causes.insert(causeKey(m_pending->pod, pull.event.image), pull.event.category);
     m_pulls.append(std::move(pull));
     m_pending.reset();
 }
@@ -83,27 +90,72 @@ void PullExtractor::add(const LogLineMatch &line)
 {
     addLine(line);
     // "Failed, retrying in 1s ... (1/3). Error: …": the failure, then the retry it announces.
-    if (line.match.retry && line.match.rule->kind == RuleKind::Fail) {
+    if (line.match.retry && line.match.kind == RuleKind::Fail && m_pending) {
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
+        m_pending->closed = false;
     }
+}
+
+bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
+                                 const QString &tool) const
+{
+    if (!m_pending || m_pending->pull.event.ok || !sameImage(m_pending->pull.event.image, image))
+        return false;
+    if (!line.match.pod.isEmpty() && !m_pending->pod.isEmpty() && line.match.pod != m_pending->pod)
+        return false;
+    if (!m_pending->awaitingRetry && line.line - m_pending->lastLine > MergeDistance)
+        return false;
+    // A CI runner's verdict joins the pull before it, whatever printed that; otherwise the
+    // same tool, still talking about this pull.
+    const bool verdict = line.match.context && line.match.context->verdict;
+    return verdict || (!m_pending->closed && (tool.isEmpty() || m_pending->tool.isEmpty() ||
+                                              tool == m_pending->tool));
+}
+
+void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, const QString &tool)
+{
+    const Category category = line.match.category;
+    const bool closes = line.match.context && line.match.context->terminal;
+    if (joinsPending(line, image, tool)) {
+        m_pending->lastLine = line.line;
+        PullEvent &event = m_pending->pull.event;
+        if (event.image.isEmpty())
+            event.image = image;
+        if (m_pending->pod.isEmpty())
+            m_pending->pod = line.match.pod;
+        if (category < event.category) { // the more specific cause wins
+            event.category = category;
+            event.rule = line.match.ruleId();
+            event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
+            event.message = truncateMessage(line.text.trimmed());
+            event.httpStatus = line.match.status ? line.match.status : event.httpStatus;
+        }
+        m_pending->awaitingRetry = false;
+        m_pending->closed = m_pending->closed || closes;
+        return;
+    }
+    flush();
+    m_pending = Pending{pullFor(line, image, false, category), false, line.line, tool,
+                        line.match.pod, closes};
 }
 
 void PullExtractor::addLine(const LogLineMatch &line)
 {
-    const Rule &rule = *line.match.rule;
-    QString image = line.match.image.isEmpty() ? QString() : canonicalImage(line.match.image);
-    if (!image.isEmpty() && rule.kind != RuleKind::Backoff)
+    const LineMatch &match = line.match;
+    QString image = match.image.isEmpty() ? QString() : canonicalImage(match.image);
+    if (!image.isEmpty() && match.kind != RuleKind::Backoff && match.kind != RuleKind::Cause)
         m_currentImage = image;
     if (image.isEmpty())
         image = m_currentImage;
+    const QString tool = match.tool();
 
-    if (rule.kind != RuleKind::Ok)
+    if (match.kind != RuleKind::Ok)
         m_lastOk.clear();
-    if (rule.kind != RuleKind::Backoff)
+    if (match.kind != RuleKind::Backoff)
         m_lastBackoff = {};
 
-    switch (rule.kind) {
+    switch (match.kind) {
     case RuleKind::Start:
         // A new try of a pull that announced a retry continues it, through all its start lines
         // ("docker pull X", "Using default tag", "Pulling from") until its outcome; anything
@@ -111,35 +163,36 @@ void PullExtractor::addLine(const LogLineMatch &line)
         if (m_pending &&
             !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
             flush();
+        m_started = {tool, line.line};
         return;
     case RuleKind::Retry:
         if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
-            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false, line.line};
+            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false, line.line,
+                                tool, match.pod, false};
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
+        m_pending->closed = false;
         return;
-    case RuleKind::Fail:
-        if (m_pending && !m_pending->pull.event.ok &&
-            sameImage(m_pending->pull.event.image, image) &&
-            (m_pending->awaitingRetry || line.line - m_pending->lastLine <= MergeDistance)) {
-            m_pending->lastLine = line.line;
-            PullEvent &event = m_pending->pull.event;
-            if (event.image.isEmpty())
-                event.image = image;
-            if (rule.category < event.category) { // the more specific cause wins
-                event.category = rule.category;
-                event.rule = rule.id;
-                event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
-                event.message = truncateMessage(line.text.trimmed());
-                event.httpStatus = line.match.status ? line.match.status : event.httpStatus;
-            }
-            m_pending->awaitingRetry = false;
+    case RuleKind::Cause: {
+        // No pull context on the line: it tells why the pull in progress failed, if one is.
+        const bool inFailure = m_pending && !m_pending->pull.event.ok && !m_pending->closed &&
+                               (m_pending->awaitingRetry ||
+                                line.line - m_pending->lastLine <= MergeDistance);
+        const bool inStartedPull =
+            m_started.line > 0 && line.line - m_started.line <= MergeDistance;
+        if (!inFailure && !inStartedPull)
             return;
-        }
-        flush();
-        m_pending = Pending{pullFor(line, image, false, rule.category), false, line.line};
+        addFailure(line, image, inFailure ? m_pending->tool : m_started.tool);
+        m_started = {};
+        return;
+    }
+    case RuleKind::Fail:
+    case RuleKind::Context: // (never a line's outcome)
+        addFailure(line, image, tool);
+        m_started = {};
         return;
     case RuleKind::Ok:
+        m_started = {};
         if (m_pending && sameImage(m_pending->pull.event.image, image) &&
             (m_pending->awaitingRetry || m_pending->pull.attempts > 1)) {
             // A later try succeeded: the pull is ok, after its retries.
@@ -167,7 +220,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
         m_lastBackoff = {image, line.line};
         if (m_pending && sameImage(m_pending->pull.event.image, image))
             flush();
-        const Category cause = m_causes.value(image, Category::Backoff);
+        const Category cause = m_causes.value(causeKey(match.pod, image), Category::Backoff);
         m_pulls.append(pullFor(line, image, false, cause));
         return;
     }
@@ -183,6 +236,7 @@ QList<CiPull> PullExtractor::finish()
     m_currentImage.clear();
     m_lastOk.clear();
     m_lastBackoff = {};
+    m_started = {};
     m_causes.clear();
     return std::exchange(m_pulls, {});
 }

@@ -18,15 +18,21 @@ struct CiPull
     int attempts = 1; // tries of this pull the log shows (retries + 1)
 };
 
-// Turns the lines the classifier won into pull attempts (DESIGN.md "Failure categories"):
-//  - every failed or successful pull is one attempt; several failure lines about one pull
-//    (docker's error, then the runner's "pull failed", at most MergeDistance lines apart)
-//    merge, the most specific cause winning;
+// Turns the lines the classifier decided into pull attempts (DESIGN.md "Failure categories",
+// "Attempts"):
+//  - every failed or successful pull is one attempt. Failure lines about one pull merge, the most
+//    specific cause winning, while they name the same image (or none), come from the same tool
+//    (or are a CI runner's verdict on it), follow each other within MergeDistance lines, and the
+//    tool has not printed its last line about the pull (docker's `Error response from daemon:`):
+//    two unrelated failure lines never make one event;
+//  - a cause outside any pull context (`unexpected EOF`) counts only inside a pull in progress:
+//    a failure just before it, or a pull that just started;
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
 //  - lines that do not name the image take it from the pull in progress (`start` lines);
-//  - kubelet's back-off notices take the cause of the image's last failed pull; notices about
-//    one back-off (kubectl describe lists two) and repeated successes without a new pull in
-//    between (GitLab names the image again when the script starts) count once.
+//  - kubelet's back-off notices take the cause of the last failed pull of the same image in the
+//    same pod; notices about one back-off (kubectl describe lists two) and repeated successes
+//    without a new pull in between (GitLab names the image again when the script starts) count
+//    once.
 class PullExtractor
 {
 public:
@@ -42,6 +48,9 @@ private:
         CiPull pull;
         bool awaitingRetry = false;
         qint64 lastLine = 0; // the last failure line merged into it
+        QString tool;
+        QString pod;
+        bool closed = false; // the tool's last line about this pull was seen
     };
 
     // Failure lines this close belong to one pull (docker's error, then the runner's verdict);
@@ -51,13 +60,20 @@ private:
     CiPull pullFor(const LogLineMatch &line, const QString &image, bool ok,
                    Category category) const;
     void addLine(const LogLineMatch &line);
+    void addFailure(const LogLineMatch &line, const QString &image, const QString &tool);
+    bool joinsPending(const LogLineMatch &line, const QString &image, const QString &tool) const;
     void flush();
 
     CiContext m_context;
     qint64 m_fallbackTsMs;
     QString m_currentImage; // canonical, from the last line that named one
     std::optional<Pending> m_pending;
-    QHash<QString, Category> m_causes; // image → category of its last failed pull
+    struct
+    {
+        QString tool;
+        qint64 line = 0;
+    } m_started; // the last start line, until the pull's outcome
+    QHash<QString, Category> m_causes; // pod + image → category of its last failed pull
     QString m_lastOk;                  // image of the last event, when it was a success
     struct
     {
