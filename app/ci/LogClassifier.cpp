@@ -232,6 +232,8 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
     const Confirmed *fail = nullptr, *cause = nullptr, *standalone = nullptr, *backoff = nullptr,
                     *ok = nullptr, *retry = nullptr, *start = nullptr, *context = nullptr;
     bool failureContext = false;
+    bool strongContext = false;
+    bool excluded = false;
     for (const Confirmed &c : m_confirmed) {
         const Confirmed **first = nullptr;
         switch (c.rule->kind) {
@@ -245,16 +247,30 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
         case RuleKind::Ok: first = &ok; break;
         case RuleKind::Retry: first = &retry; break;
         case RuleKind::Start: first = &start; break;
-        case RuleKind::Context:
+        case RuleKind::Context: {
             failureContext = failureContext || c.rule->failure;
-            // A failure wrapper says more about the line than a registry URL on it.
-            if (!context || (c.rule->failure && !context->rule->failure))
+            strongContext = strongContext || !c.rule->weak;
+            // The outermost wrapper is the tool that printed the line (the others are errors it
+            // passes on); at one place, a failure wrapper says more than a registry URL.
+            const qsizetype at = c.match.capturedStart(0);
+            const qsizetype best = context ? context->match.capturedStart(0) : -1;
+            if (!context || at < best || (at == best && c.rule->failure && !context->rule->failure))
                 context = &c;
+            break;
+        }
+        case RuleKind::Exclude:
+            if (c.rule->always)
+                return std::nullopt;
+            excluded = true;
             break;
         }
         if (first && !*first)
             *first = &c;
     }
+
+    // A login, a push or a probe framed only by wrappers that frame anything: no pull.
+    if (excluded && !strongContext && !standalone && !fail)
+        return std::nullopt;
 
     LineMatch match;
     const Confirmed *decider = nullptr;
@@ -268,7 +284,10 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
     const Confirmed *effectiveCause = context ? cause : standalone;
     consider(effectiveCause, effectiveCause ? effectiveCause->rule->category : Category::None);
     consider(backoff, Category::Backoff);
-    if (!decider && failureContext)
+    // A failure wrapper alone is a failure of unknown cause, unless it is a retry notice
+    // ("Docker pull failed …, back off 4.5 seconds before retry"): the try it reports failed and
+    // another follows.
+    if (!decider && failureContext && !retry)
         consider(context, Category::Unknown);
     if (decider) {
         match.kind = decider->rule->kind == RuleKind::Backoff ? RuleKind::Backoff : RuleKind::Fail;
@@ -296,8 +315,23 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
             field = m_confirmed[i].match.captured(group);
     };
     capture(match.image, u"image");
-    match.image = cleanImage(match.image);
     capture(match.host, u"host");
+    if (match.image.isEmpty()) {
+        // A manifest URL names the image: https://HOST/v2/REPOSITORY/manifests/REFERENCE (a blob
+        // URL names no tag: the image is the pull's in progress).
+        QString repository, reference, mirrored;
+        capture(repository, u"repository");
+        capture(reference, u"reference");
+        capture(mirrored, u"ns"); // a mirror's ?ns=REGISTRY names the registry pulled from
+        if (!repository.isEmpty() && !reference.isEmpty() && !match.host.isEmpty()) {
+            const QString registry = mirrored.isEmpty() ? match.host : mirrored;
+            const bool hub = registry == u"registry-1.docker.io"_s ||
+                             registry == u"index.docker.io"_s;
+            match.image = (hub ? u"docker.io"_s : registry) + u'/' + repository +
+                          (reference.startsWith(u"sha256:"_s) ? u'@' : u':') + reference;
+        }
+    }
+    match.image = cleanImage(match.image);
     capture(match.pod, u"pod");
     QString status;
     capture(status, u"status");
@@ -314,7 +348,7 @@ QString LineMatch::ruleId() const
 
 QString LineMatch::tool() const
 {
-    return context ? context->family : QString();
+    return context && context->namesTool ? context->family : QString();
 }
 
 QList<const Rule *> LogClassifier::Scanner::matching(QStringView line)

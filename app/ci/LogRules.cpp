@@ -28,6 +28,8 @@ std::optional<RuleKind> kindFromId(const QString &id)
         return RuleKind::Context;
     if (id == u"cause")
         return RuleKind::Cause;
+    if (id == u"exclude")
+        return RuleKind::Exclude;
     return std::nullopt;
 }
 
@@ -55,8 +57,10 @@ int Rule::rank() const
         return CategoryCount + 2;
     case RuleKind::Context:
         return CategoryCount + 3;
+    case RuleKind::Exclude:
+        return CategoryCount + 4;
     }
-    return CategoryCount + 4;
+    return CategoryCount + 5;
 }
 
 Status RuleSet::add(Rule rule, const QString &where)
@@ -85,10 +89,11 @@ Status RuleSet::add(Rule rule, const QString &where)
         return Error{at + u": bad pattern at offset %1: %2"_s.arg(rule.regex.patternErrorOffset())
                               .arg(rule.regex.errorString())};
     for (const QString &group : rule.regex.namedCaptureGroups()) {
-        if (!group.isEmpty() && group != u"image" && group != u"host" && group != u"status" &&
-            group != u"pod")
-            return Error{at + u": unknown capture group \""_s + group +
-                         u"\" (use image, host, status or pod)"_s};
+        static const QStringList known{u"image"_s, u"host"_s, u"status"_s, u"pod"_s,
+                                       u"repository"_s, u"reference"_s, u"ns"_s};
+        if (!group.isEmpty() && !known.contains(group))
+            return Error{at + u": unknown capture group \""_s + group + u"\" (use "_s +
+                         known.join(u", "_s) + u')'};
     }
     rule.regex.optimize();
     m_rules.append(std::move(rule));
@@ -104,6 +109,7 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
             u"%1: offset %2: %3"_s.arg(fileName).arg(error.offset).arg(error.errorString())};
     const QJsonObject root = document.object();
     const QString family = root.value(u"family"_s).toString(QFileInfo(fileName).baseName());
+    const bool namesTool = root.value(u"tool"_s).toBool(true);
     RuleSet set;
     for (const QJsonValue &value : root.value(u"rules"_s).toArray()) {
         const QJsonObject object = value.toObject();
@@ -131,6 +137,9 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         rule.terminal = object.value(u"terminal"_s).toBool();
         rule.verdict = object.value(u"verdict"_s).toBool();
         rule.standalone = object.value(u"standalone"_s).toBool();
+        rule.weak = object.value(u"weak"_s).toBool();
+        rule.always = object.value(u"always"_s).toBool();
+        rule.namesTool = namesTool;
         rule.matchExamples = strings(object.value(u"match"_s));
         rule.nomatchExamples = strings(object.value(u"nomatch"_s));
         if (Status added = set.add(std::move(rule), fileName); !added)

@@ -21,6 +21,8 @@ enum class RuleKind
     Start,   // a pull starts; names the image for later lines
     Context, // the line is about an image pull: a tool's wrapper, a registry URL
     Cause,   // why something failed, in the vocabulary every tool shares (Go net, x509, OCI codes)
+    Exclude, // the line is about something else (a login, a push, a probe): weak contexts and
+             // causes on it are no pull
 };
 
 struct Rule
@@ -33,9 +35,15 @@ struct Rule
     // of unknown cause); the tool prints nothing more about a pull after it (a later failure line
     // is another pull); a CI runner's verdict on the pull just before it (it joins that pull
     // whatever tool printed the lines before).
+    // weak: the wrapper frames more than pulls (docker's `Error response from daemon:`, a
+    // registry's /v2/ ping): it needs a cause, and an Exclude rule on the line overrules it.
     bool failure = false;
     bool terminal = false;
     bool verdict = false;
+    bool weak = false;
+    // Exclude: the line is never about a pull, whatever it holds (a test's or a document's line).
+    bool always = false;
+    bool namesTool = true; // the family is a tool (not "registry", "pull", "cause")
     // Cause: the phrase alone says a pull failed ("pull access denied"), no context needed.
     bool standalone = false;
     QString pattern;

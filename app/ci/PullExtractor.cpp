@@ -104,13 +104,27 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
         return false;
     if (!line.match.pod.isEmpty() && !m_pending->pod.isEmpty() && line.match.pod != m_pending->pod)
         return false;
-    if (!m_pending->awaitingRetry && line.line - m_pending->lastLine > MergeDistance)
+    if (m_pending->awaitingRetry)
+        return true; // the next try of the same pull
+    // A build names its failed base image again in its summary, after the Dockerfile excerpt.
+    const bool namedAgain = !line.match.image.isEmpty() && image == m_pending->pull.event.image &&
+                            !tool.isEmpty() && tool == m_pending->tool;
+    if (line.line - m_pending->lastLine > (namedAgain ? SummaryDistance : MergeDistance))
         return false;
-    // A CI runner's verdict joins the pull before it, whatever printed that; otherwise the
-    // same tool, still talking about this pull.
-    const bool verdict = line.match.context && line.match.context->verdict;
-    return verdict || (!m_pending->closed && (tool.isEmpty() || m_pending->tool.isEmpty() ||
-                                              tool == m_pending->tool));
+    // A CI runner's verdict on the pull before it, whatever printed that, or a notice that the
+    // pull failed and is tried again.
+    if ((line.match.context && line.match.context->verdict) || line.match.retry)
+        return true;
+    if (m_pending->closed)
+        return false; // the tool has said its last about that pull
+    // Lines of no one tool (a registry URL, "failed to pull") go with any tool's.
+    if (!tool.isEmpty() && !m_pending->tool.isEmpty() && tool != m_pending->tool)
+        return false;
+    const bool pendingCause = m_pending->pull.event.category != Category::Unknown;
+    const bool lineCause = line.match.category != Category::Unknown;
+    if (pendingCause && lineCause) // two failures each with its cause: one pull only if named
+        return !line.match.image.isEmpty() && image == m_pending->pull.event.image;
+    return true; // one says why, the other that it failed: one pull
 }
 
 void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, const QString &tool)
@@ -163,7 +177,6 @@ void PullExtractor::addLine(const LogLineMatch &line)
         if (m_pending &&
             !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
             flush();
-        m_started = {tool, line.line};
         return;
     case RuleKind::Retry:
         if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
@@ -173,26 +186,21 @@ void PullExtractor::addLine(const LogLineMatch &line)
         m_pending->awaitingRetry = true;
         m_pending->closed = false;
         return;
-    case RuleKind::Cause: {
-        // No pull context on the line: it tells why the pull in progress failed, if one is.
-        const bool inFailure = m_pending && !m_pending->pull.event.ok && !m_pending->closed &&
-                               (m_pending->awaitingRetry ||
-                                line.line - m_pending->lastLine <= MergeDistance);
-        const bool inStartedPull =
-            m_started.line > 0 && line.line - m_started.line <= MergeDistance;
-        if (!inFailure && !inStartedPull)
-            return;
-        addFailure(line, image, inFailure ? m_pending->tool : m_started.tool);
-        m_started = {};
+    case RuleKind::Cause:
+        // No pull context on the line: it gives the cause of a failure just reported without one
+        // ("Docker pull failed", then "toomanyrequests"); anything else (a node status error
+        // between kubelet's pull lines, a test's timeout) is not about a pull.
+        if (m_pending && !m_pending->pull.event.ok &&
+            m_pending->pull.event.category == Category::Unknown && !m_pending->closed &&
+            line.line - m_pending->lastLine <= MergeDistance)
+            addFailure(line, image, m_pending->tool);
         return;
-    }
     case RuleKind::Fail:
     case RuleKind::Context: // (never a line's outcome)
+    case RuleKind::Exclude:
         addFailure(line, image, tool);
-        m_started = {};
         return;
     case RuleKind::Ok:
-        m_started = {};
         if (m_pending && sameImage(m_pending->pull.event.image, image) &&
             (m_pending->awaitingRetry || m_pending->pull.attempts > 1)) {
             // A later try succeeded: the pull is ok, after its retries.
@@ -236,7 +244,6 @@ QList<CiPull> PullExtractor::finish()
     m_currentImage.clear();
     m_lastOk.clear();
     m_lastBackoff = {};
-    m_started = {};
     m_causes.clear();
     return std::exchange(m_pulls, {});
 }

@@ -25,8 +25,8 @@ struct CiPull
 //    (or are a CI runner's verdict on it), follow each other within MergeDistance lines, and the
 //    tool has not printed its last line about the pull (docker's `Error response from daemon:`):
 //    two unrelated failure lines never make one event;
-//  - a cause outside any pull context (`unexpected EOF`) counts only inside a pull in progress:
-//    a failure just before it, or a pull that just started;
+//  - a cause outside any pull context (`toomanyrequests`) counts only as the cause of a failure
+//    just reported without one;
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
 //  - lines that do not name the image take it from the pull in progress (`start` lines);
 //  - kubelet's back-off notices take the cause of the last failed pull of the same image in the
@@ -56,6 +56,8 @@ private:
     // Failure lines this close belong to one pull (docker's error, then the runner's verdict);
     // farther apart they are separate pulls unless a retry was announced.
     static constexpr qint64 MergeDistance = 10;
+    // Farther, when a line of the same tool names the same image again (a build's summary).
+    static constexpr qint64 SummaryDistance = 50;
 
     CiPull pullFor(const LogLineMatch &line, const QString &image, bool ok,
                    Category category) const;
@@ -68,11 +70,6 @@ private:
     qint64 m_fallbackTsMs;
     QString m_currentImage; // canonical, from the last line that named one
     std::optional<Pending> m_pending;
-    struct
-    {
-        QString tool;
-        qint64 line = 0;
-    } m_started; // the last start line, until the pull's outcome
     QHash<QString, Category> m_causes; // pod + image → category of its last failed pull
     QString m_lastOk;                  // image of the last event, when it was a success
     struct
