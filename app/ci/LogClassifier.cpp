@@ -284,11 +284,12 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
     const Confirmed *effectiveCause = context ? cause : standalone;
     consider(effectiveCause, effectiveCause ? effectiveCause->rule->category : Category::None);
     consider(backoff, Category::Backoff);
-    // A failure wrapper alone is a failure of unknown cause, unless it is a retry notice
-    // ("Docker pull failed …, back off 4.5 seconds before retry"): the try it reports failed and
-    // another follows.
-    if (!decider && failureContext && !retry)
+    if (!decider && failureContext) // a failure wrapper alone: a failure of unknown cause
         consider(context, Category::Unknown);
+    // A retry notice that says no more than "it failed" ("Docker pull failed …, back off 4.5
+    // seconds before retry") is the retry: the try it reports failed for a reason not in view.
+    if (decider && retry && match.category == Category::Unknown)
+        decider = nullptr;
     if (decider) {
         match.kind = decider->rule->kind == RuleKind::Backoff ? RuleKind::Backoff : RuleKind::Fail;
     } else if (ok || retry || start) {

@@ -122,8 +122,11 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
         return false;
     const bool pendingCause = m_pending->pull.event.category != Category::Unknown;
     const bool lineCause = line.match.category != Category::Unknown;
-    if (pendingCause && lineCause) // two failures each with its cause: one pull only if named
-        return !line.match.image.isEmpty() && image == m_pending->pull.event.image;
+    // Two failures each with its cause: one pull only if the second names it again, or says
+    // the same thing again (a tool that prints its error twice).
+    if (pendingCause && lineCause)
+        return (!line.match.image.isEmpty() && image == m_pending->pull.event.image) ||
+               truncateMessage(line.text.trimmed()) == m_pending->pull.event.message;
     return true; // one says why, the other that it failed: one pull
 }
 
@@ -165,7 +168,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
     const QString tool = match.tool();
 
     if (match.kind != RuleKind::Ok)
-        m_lastOk.clear();
+        m_lastOk = {};
     if (match.kind != RuleKind::Backoff)
         m_lastBackoff = {};
 
@@ -179,8 +182,8 @@ void PullExtractor::addLine(const LogLineMatch &line)
             flush();
         return;
     case RuleKind::Retry:
-        if (!m_pending) // the failure itself is not in view: "pull failed, retrying"
-            m_pending = Pending{pullFor(line, image, false, Category::Unknown), false, line.line,
+        if (!m_pending) // the failure itself is not in view: "pull failed, back off N seconds"
+            m_pending = Pending{pullFor(line, image, false, Category::Backoff), false, line.line,
                                 tool, match.pod, false};
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
@@ -211,12 +214,14 @@ void PullExtractor::addLine(const LogLineMatch &line)
             return;
         }
         // GitLab says "Using docker image sha256:… for X" again when the script starts: the
-        // same image used, not pulled again (no pull started in between).
-        if (!image.isEmpty() && image == m_lastOk)
+        // same image used, not pulled again (no pull started in between). A line that says how
+        // long it took (kubelet's "Successfully pulled … in 16.2s") is a pull of its own.
+        if (!image.isEmpty() && image == m_lastOk.image && match.rule->id == m_lastOk.rule &&
+            pullDurationMs(line.text) < 0)
             return;
         flush();
         m_pulls.append(pullFor(line, image, true, Category::None));
-        m_lastOk = image;
+        m_lastOk = {image, match.rule->id};
         return;
     case RuleKind::Backoff: {
         // kubectl describe: "Back-off pulling image X", then "Error: ImagePullBackOff".
@@ -230,6 +235,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             flush();
         const Category cause = m_causes.value(causeKey(match.pod, image), Category::Backoff);
         m_pulls.append(pullFor(line, image, false, cause));
+        m_pulls.last().backoffNotice = cause == Category::Backoff;
         return;
     }
     }
@@ -241,8 +247,26 @@ QList<CiPull> PullExtractor::finish()
     std::stable_sort(m_pulls.begin(), m_pulls.end(), [](const CiPull &a, const CiPull &b) {
         return a.event.ciLine < b.event.ciLine;
     });
+    // kubectl describe lists events by reason, not time: "Error: ImagePullBackOff" can come
+    // before the "Failed to pull image" it follows. A back-off notice whose cause was unknown,
+    // just before a failed pull of the same image, is that pull's.
+    for (qsizetype i = m_pulls.size() - 2; i >= 0; --i) {
+        const CiPull &notice = m_pulls[i];
+        if (!notice.backoffNotice)
+            continue;
+        for (qsizetype j = i + 1; j < m_pulls.size(); ++j) {
+            const PullEvent &later = m_pulls[j].event;
+            if (later.ciLine - notice.event.ciLine > MergeDistance)
+                break;
+            if (!later.ok && !m_pulls[j].backoffNotice && later.category != Category::Backoff &&
+                sameImage(notice.event.image, later.image)) {
+                m_pulls.removeAt(i);
+                break;
+            }
+        }
+    }
     m_currentImage.clear();
-    m_lastOk.clear();
+    m_lastOk = {};
     m_lastBackoff = {};
     m_causes.clear();
     return std::exchange(m_pulls, {});

@@ -16,6 +16,7 @@ struct CiPull
     PullEvent event; // source ci; ts from the log, else the fallback time
     bool timestampFromLog = false;
     int attempts = 1; // tries of this pull the log shows (retries + 1)
+    bool backoffNotice = false; // a back-off notice whose cause was not known when it was read
 };
 
 // Turns the lines the classifier decided into pull attempts (DESIGN.md "Failure categories",
@@ -71,7 +72,11 @@ private:
     QString m_currentImage; // canonical, from the last line that named one
     std::optional<Pending> m_pending;
     QHash<QString, Category> m_causes; // pod + image → category of its last failed pull
-    QString m_lastOk;                  // image of the last event, when it was a success
+    struct
+    {
+        QString image;
+        QString rule;
+    } m_lastOk; // the last event, when it was a success
     struct
     {
         QString image;

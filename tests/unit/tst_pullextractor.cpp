@@ -112,7 +112,7 @@ void TestPullExtractor::extract_data()
     QTest::newRow("a retry notice alone is a failed try")
         << u"docker pull busybox\n"
            "Warning: Docker pull failed with exit code 1, back off 4.5 seconds before retry.\n"_s
-        << QList<Expected>{{2, busybox, u"fail"_s, u"unknown"_s, 2}};
+        << QList<Expected>{{2, busybox, u"fail"_s, u"backoff"_s, 2}};
     QTest::newRow("nothing about pulls")
         << u"npm ERR! 404 Not Found\ncurl: (6) Could not resolve host\nTLS\n"_s
         << QList<Expected>{};
