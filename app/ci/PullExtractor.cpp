@@ -81,7 +81,8 @@ void PullExtractor::flush()
         pull.event.message =
             truncateMessage(pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
     if (!pull.event.ok && pull.event.category != Category::Unknown)
-        m_causes.insert(causeKey(m_pending->pod, pull.event.image), pull.event.category);
+        m_causes.insert(causeKey(m_pending->pod, pull.event.image),
+                        {pull.event.category, m_pending->lastLine});
     m_pulls.append(std::move(pull));
     m_pending.reset();
 }
@@ -104,12 +105,20 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
         return false;
     if (!line.match.pod.isEmpty() && !m_pending->pod.isEmpty() && line.match.pod != m_pending->pod)
         return false;
+    const qint64 distance = line.line - m_pending->lastLine;
+    const bool compatibleTools =
+        tool.isEmpty() || m_pending->tool.isEmpty() || tool == m_pending->tool;
+    // The next try of the same pull: soon after the notice, or, past a download's progress
+    // lines, the same image again.
     if (m_pending->awaitingRetry)
-        return true; // the next try of the same pull
+        return compatibleTools &&
+               (distance <= MergeDistance ||
+                (distance <= SummaryDistance && !m_pending->pull.event.image.isEmpty() &&
+                 image == m_pending->pull.event.image));
     // A build names its failed base image again in its summary, after the Dockerfile excerpt.
     const bool namedAgain = !line.match.image.isEmpty() && image == m_pending->pull.event.image &&
                             !tool.isEmpty() && tool == m_pending->tool;
-    if (line.line - m_pending->lastLine > (namedAgain ? SummaryDistance : MergeDistance))
+    if (distance > (namedAgain ? SummaryDistance : MergeDistance))
         return false;
     // A CI runner's verdict on the pull before it, whatever printed that, or a notice that the
     // pull failed and is tried again.
@@ -117,8 +126,7 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
         return true;
     if (m_pending->closed)
         return false; // the tool has said its last about that pull
-    // Lines of no one tool (a registry URL, "failed to pull") go with any tool's.
-    if (!tool.isEmpty() && !m_pending->tool.isEmpty() && tool != m_pending->tool)
+    if (!compatibleTools) // lines of no one tool (a registry URL, "failed to pull") go with any
         return false;
     const bool pendingCause = m_pending->pull.event.category != Category::Unknown;
     const bool lineCause = line.match.category != Category::Unknown;
@@ -233,7 +241,17 @@ void PullExtractor::addLine(const LogLineMatch &line)
         m_lastBackoff = {image, line.line};
         if (m_pending && sameImage(m_pending->pull.event.image, image))
             flush();
-        const Category cause = m_causes.value(causeKey(match.pod, image), Category::Backoff);
+        // The cause of the last failed pull of the same image in the same pod; failure lines
+        // that name no pod (kubectl describe shows one; some kubelet lines leave it out) lend
+        // theirs only to back-off notices soon after them.
+        Category cause = Category::Backoff;
+        if (const auto inPod = m_causes.constFind(causeKey(match.pod, image));
+            !match.pod.isEmpty() && inPod != m_causes.cend())
+            cause = inPod->category;
+        else if (const auto any = m_causes.constFind(causeKey({}, image));
+                 any != m_causes.cend() &&
+                 line.line - any->line <= (match.image.isEmpty() ? MergeDistance : SummaryDistance))
+            cause = any->category; // (a notice naming no image: only the failure just before)
         m_pulls.append(pullFor(line, image, false, cause));
         m_pulls.last().backoffNotice = cause == Category::Backoff;
         return;

@@ -71,7 +71,12 @@ private:
     qint64 m_fallbackTsMs;
     QString m_currentImage; // canonical, from the last line that named one
     std::optional<Pending> m_pending;
-    QHash<QString, Category> m_causes; // pod + image → category of its last failed pull
+    struct Cause
+    {
+        Category category;
+        qint64 line;
+    };
+    QHash<QString, Cause> m_causes; // pod + image → its last failed pull's cause and last line
     struct
     {
         QString image;

@@ -24,7 +24,10 @@
 #include <QRegularExpression>
 
 #include <cstdio>
+#include <algorithm>
 #include <map>
+#include <numeric>
+#include <random>
 
 using namespace Qt::StringLiterals;
 using namespace pw;
@@ -268,15 +271,24 @@ int main(int argc, char **argv)
                                                                                 : p.label,
                                                               entry.text.left(220)));
         }
-        // Every line inside one log, one to four ordinary lines before each.
+        // Every line inside one log, with ordinary output between them. Lines a few lines apart
+        // are one pull's in a real log (an error, then the runner's verdict; kubelet's failure,
+        // then its back-off), so each corpus line gets more than MergeDistance lines of its own:
+        // this measures the rules inside a stream; how lines of one pull are put together is
+        // measured on the real job logs.
+        // In a fixed shuffled order: the corpus lists the lines of one thread together, often
+        // lines of one pull, which a log would rightly put together.
+        QList<qsizetype> order(entries.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), std::mt19937(20261207));
         QByteArray log;
-        QList<qint64> lineOf;
+        QList<qint64> lineOf(entries.size());
         qint64 line = 0;
-        for (qsizetype i = 0; i < entries.size(); ++i) {
-            for (qsizetype f = 0; f <= i % 4; ++f, ++line)
-                log += QByteArray(Filler[(i + f) % std::size(Filler)]) + '\n';
-            lineOf.append(++line);
-            log += entries[i].text.toUtf8() + '\n';
+        for (qsizetype n = 0; n < order.size(); ++n) {
+            for (qsizetype f = 0; f <= 11 + n % 4; ++f, ++line)
+                log += QByteArray(Filler[(n + f) % std::size(Filler)]) + '\n';
+            lineOf[order[n]] = ++line;
+            log += entries[order[n]].text.toUtf8() + '\n';
         }
         std::map<qint64, QList<CiPull>> byLine;
         for (const CiPull &pull : pullsIn(scan, log))
@@ -285,10 +297,18 @@ int main(int argc, char **argv)
         int strayEvents = 0; // on filler lines
         for (const auto &[at, pulls] : byLine)
             strayEvents += lineOf.contains(at) ? 0 : int(pulls.size());
+        QStringList missedInLog;
         for (qsizetype i = 0; i < entries.size(); ++i) {
             const QList<CiPull> pulls = byLine[lineOf[i]];
-            inLog.add(entries[i], {pulls.isEmpty() ? QString() : labelOf(pulls.first()),
-                                   int(pulls.size())});
+            const Predicted p{pulls.isEmpty() ? QString() : labelOf(pulls.first()),
+                              int(pulls.size())};
+            inLog.add(entries[i], p);
+            const Entry &entry = entries[i];
+            const bool right = entry.label == u"none"_s ? p.events == 0
+                                                        : p.events == 1 && accepted(entry, p.label);
+            if (!right)
+                missedInLog.append(u"  line %1: want %2, got %3: %4"_s.arg(lineOf[i]).arg(
+                    entry.label, p.label.isEmpty() ? u"nothing"_s : p.label, entry.text.left(160)));
         }
 
         const double minimum = split == u"dev"_s ? 95.0 : 90.0;
@@ -342,6 +362,8 @@ int main(int argc, char **argv)
         if (options.misses && split == u"dev"_s) {
             std::printf("scored wrong, each line alone (%lld):\n%s\n\n", qlonglong(missed.size()),
                         qPrintable(missed.join(u'\n')));
+            std::printf("scored wrong in the log (%lld):\n%s\n\n", qlonglong(missedInLog.size()),
+                        qPrintable(missedInLog.join(u'\n')));
         }
 
         // Whole job logs.
