@@ -6,10 +6,9 @@ namespace pw {
 
 namespace {
 
-constexpr qsizetype MaxNameLength = 255; // RepositoryNameTotalLengthMax, domain included
+constexpr qsizetype MaxNameLength = 255; // RepositoryNameTotalLengthMax, of the path
 constexpr qsizetype MaxTagLength = 128;
 constexpr qsizetype ImageIdLength = 64;
-constexpr qsizetype MinDigestHexLength = 32;
 
 constexpr QStringView DockerHub = u"docker.io";
 constexpr QStringView LegacyDockerHub = u"index.docker.io";
@@ -108,9 +107,13 @@ bool isPathComponent(QStringView text)
 }
 
 // Docker's rule: a name's first segment is a registry only if it looks like a host name.
+// As today's distribution/reference (what docker, containerd and podman use) splits a name: a
+// first component with a '.', a ':' or an uppercase letter, or "localhost", is the registry.
 bool readsAsRegistry(QStringView firstSegment)
 {
-    return firstSegment == Localhost || firstSegment.contains(u'.') || firstSegment.contains(u':');
+    return firstSegment == Localhost || firstSegment.contains(u'.') ||
+           firstSegment.contains(u':') || std::any_of(firstSegment.begin(), firstSegment.end(),
+                                                      [](QChar c) { return isUpper(c.unicode()); });
 }
 
 bool isPort(QStringView text)
@@ -217,17 +220,15 @@ QString digestProblem(QStringView digest)
         return u"digest algorithm \""_s + algorithm + u"\" must be written \""_s +
                algorithm.toString().toLower() + u"\""_s;
     }
-    if (const qsizetype length = knownDigestLength(algorithm); length > 0) {
-        if (hex.size() != length || !all(hex, isLowerHex)) {
-            return algorithm + u" digest must be "_s + QString::number(length) +
-                   u" lowercase hex digits"_s;
-        }
-        return {};
+    // go-digest refuses an algorithm it has not registered (ErrDigestUnsupported).
+    const qsizetype length = knownDigestLength(algorithm);
+    if (length == 0) {
+        return u"digest algorithm \""_s + algorithm +
+               u"\" is not supported (sha256, sha384 or sha512)"_s;
     }
-    if (hex.size() < MinDigestHexLength || !all(hex, isHex)) {
-        return u"digest \""_s + digest + u"\" must have at least "_s +
-               QString::number(MinDigestHexLength) + u" hex digits after the algorithm"_s;
-    }
+    if (hex.size() != length || !all(hex, isLowerHex))
+        return algorithm + u" digest must be "_s + QString::number(length) +
+               u" lowercase hex digits"_s;
     return {};
 }
 
@@ -424,9 +425,8 @@ Result<ImageReference> ImageReference::parse(QStringView text)
     ref.repository = registry == DockerHub && !path.contains(u'/')
                          ? OfficialPrefix + path.toString()
                          : path.toString();
-    if (const qsizetype length = ref.registry.size() + 1 + ref.repository.size();
-        length > MaxNameLength) {
-        return fail(u"name "_s + ref.registry + u"/... is "_s + QString::number(length) +
+    if (const qsizetype length = ref.repository.size(); length > MaxNameLength) {
+        return fail(u"repository path is "_s + QString::number(length) +
                     u" characters long; at most 255 are allowed"_s);
     }
     ref.tag = colon >= 0 ? tag.toString() : digest.isEmpty() ? DefaultTag.toString() : QString();

@@ -19,7 +19,9 @@ CASES = [
     ("busybox@" + DIGEST, ("docker.io", "library/busybox", "", DIGEST)),
     ("nixery.dev/shell/awscli2/openstackclient/jq/busybox",
      ("nixery.dev", "shell/awscli2/openstackclient/jq/busybox", "latest", "")),
-    ("Foo/bar", None),
+    # An uppercase first component is a registry (today's distribution/reference).
+    ("Foo/bar", ("Foo", "bar", "latest", "")),
+    ("ghcr.io/Foo/bar", None),
     ("", None),
 ]
 
@@ -48,9 +50,9 @@ def main():
         failed += 1
         print(f"FAIL nixery packages: {packages}")
     # Several references: one line each, in order, exit 1 because one is invalid.
-    p = subprocess.run([pullwatch, "ref", "busybox", "Foo/bar", "alpine"], capture_output=True)
+    p = subprocess.run([pullwatch, "ref", "busybox", "ghcr.io/Foo/bar", "alpine"], capture_output=True)
     inputs = [json.loads(line)["input"] for line in p.stdout.decode().splitlines()]
-    if inputs != ["busybox", "Foo/bar", "alpine"] or p.returncode != 1:
+    if inputs != ["busybox", "ghcr.io/Foo/bar", "alpine"] or p.returncode != 1:
         failed += 1
         print(f"FAIL several: {inputs}, exit {p.returncode}")
     total = len(CASES) + 2

@@ -314,8 +314,8 @@ void TestConfig::broken_data()
     QTest::newRow("ref with space") << QByteArray("{\"images\": [{\"ref\": \"busy box\"}]}")
                                     << u"1:21"_s << u"without spaces"_s;
     QTest::newRow("uppercase ref")
-        << QByteArray("{\"images\": [{\"ref\": \"Foo/bar\"}]}") << u"1:21"_s
-        << u"invalid reference \"Foo/bar\": repository name must be lowercase"_s;
+        << QByteArray("{\"images\": [{\"ref\": \"ghcr.io/Foo/bar\"}]}") << u"1:21"_s
+        << u"invalid reference \"ghcr.io/Foo/bar\": repository name must be lowercase"_s;
     QTest::newRow("same image twice after normalization")
         << QByteArray("{\"images\": [{\"ref\": \"busybox\"},\n {\"ref\": "
                       "\"docker.io/library/busybox:latest\"}]}")
