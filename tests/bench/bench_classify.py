@@ -282,9 +282,19 @@ IMAGES = ["alpine:3.20", "busybox", "python:3.12", "node:20-alpine", "golang:1.2
 
 
 def failure_lines(rules):
-    """Per tool, the corpus lines that a fail, back-off or retry rule matches (real wording)."""
-    compiled = [python_pattern(r) for r in rules if r.get("kind", "fail") in ("fail", "backoff",
-                                                                               "retry")]
+    """Per tool, the corpus lines that report a failed pull (real wording): a context with a
+    cause, a failure wrapper, a back-off or retry notice."""
+    def kinds(*wanted, failure=None):
+        return [python_pattern(r) for r in rules if r.get("kind", "fail") in wanted and
+                (failure is None or r.get("failure", False) == failure)]
+    contexts, causes = kinds("context"), kinds("cause")
+    alone = kinds("fail", "backoff", "retry") + kinds("context", failure=True)
+
+    class Failure:
+        def search(self, text):
+            return any(c.search(text) for c in alone) or (
+                any(c.search(text) for c in contexts) and any(c.search(text) for c in causes))
+    compiled = [Failure()]
     found = {"docker": [], "containerd": [], "kubelet": []}
     for path in sorted(CORPUS.iterdir()):
         tool = CORPUS_TOOLS.get(path.stem)
