@@ -203,7 +203,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
         // between kubelet's pull lines, a test's timeout) is not about a pull.
         if (m_pending && !m_pending->pull.event.ok &&
             m_pending->pull.event.category == Category::Unknown && !m_pending->closed &&
-            line.line - m_pending->lastLine <= MergeDistance)
+            line.line - m_pending->lastLine <= CauseDistance)
             addFailure(line, image, m_pending->tool);
         return;
     case RuleKind::Fail:

@@ -59,6 +59,8 @@ private:
     static constexpr qint64 MergeDistance = 10;
     // Farther, when a line of the same tool names the same image again (a build's summary).
     static constexpr qint64 SummaryDistance = 50;
+    // A cause outside any pull context joins a failure reported without one only right after it.
+    static constexpr qint64 CauseDistance = 2;
 
     CiPull pullFor(const LogLineMatch &line, const QString &image, bool ok,
                    Category category) const;

@@ -8,6 +8,7 @@
 #include "ci/CiIngester.h"
 #include "ci/RestCiSource.h"
 #include "ci/NativePath.h"
+#include "analysis/TextGroups.h"
 
 #include <nlohmann/json.hpp>
 
@@ -88,10 +89,15 @@ QString incompleteSummary(const QStringList &incomplete)
 int runClassify(const QStringList &arguments)
 {
     const QCommandLineOption summary(u"summary"_s, u"Print counts per category only."_s);
+    const QCommandLineOption unmatched(
+        u"unmatched"_s,
+        u"Print the failures of no known cause, grouped by their text, largest group first."_s);
     QCommandLineParser parser;
     QString error;
-    if (!parse(parser, arguments, {summary}, &error))
+    if (!parse(parser, arguments, {summary, unmatched}, &error))
         return fail(u"classify: "_s + error);
+    if (parser.isSet(summary) && parser.isSet(unmatched))
+        return fail(u"classify: --summary and --unmatched go one at a time"_s);
     const Result<QStringList> files = nativepath::expand(parser.positionalArguments().mid(1),
                                                                    nativepath::Dash::IsStandardInput);
     if (!files)
@@ -106,6 +112,7 @@ int runClassify(const QStringList &arguments)
         return fail(classifier.error());
 
     std::array<qint64, CategoryCount> counts{};
+    QList<QString> unknownLines; // --unmatched
     LogScanStats total;
     QStringList incomplete; // files read only in part: their events are shown, then exit 2
     ProgressLine progress(u"classify"_s);
@@ -123,8 +130,22 @@ int runClassify(const QStringList &arguments)
         total.lines += stats->lines;
         for (const CiPull &pull : extractor.finish()) {
             ++counts[static_cast<int>(pull.event.category)];
-            if (!parser.isSet(summary))
+            if (parser.isSet(unmatched)) {
+                if (!pull.event.ok && pull.event.category == Category::Unknown)
+                    unknownLines.append(pull.event.message);
+            } else if (!parser.isSet(summary)) {
                 printJsonLine(eventLine(pull, files->size() > 1 ? file : QString()));
+            }
+        }
+    }
+    if (parser.isSet(unmatched)) {
+        // What to write a rule for: a pull context, no cause the rules know.
+        for (const TextGroup &group : groupByText(unknownLines)) {
+            nlohmann::ordered_json line;
+            line["count"] = group.count;
+            line["text"] = group.text.toStdString();
+            line["example"] = group.example.toStdString();
+            printJsonLine(line);
         }
     }
     if (parser.isSet(summary)) {

@@ -281,6 +281,31 @@ def bad_inputs(pullwatch, work):
           f"directory with two files: {got}")
 
 
+def unmatched(pullwatch, work):
+    """--unmatched: failures of no known cause, grouped by their masked text, largest first;
+    failures with a cause and lines about no pull are left out."""
+    log = work / "unmatched.log"
+    log.write_text(
+        "ctr: failed to extract layer sha256:" + "a" * 64 + ": input/output error: unknown\n"
+        "Error response from daemon: toomanyrequests: You have reached your pull rate limit\n"
+        "ctr: failed to extract layer sha256:" + "b" * 64 + ": input/output error: unknown\n"
+        "npm ERR! 404 Not Found\n"
+        "Failed to pull image \"x:1\": something new went wrong\n"
+        "ctr: failed to extract layer sha256:" + "c" * 64 + ": input/output error: unknown\n")
+    p, _ = run(pullwatch, ["--unmatched", str(log)])
+    groups = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    check(p.returncode == 0, f"--unmatched exits 0: {p.returncode} {p.stderr!r}")
+    check([g["count"] for g in groups] == [3, 1], f"--unmatched groups, largest first: {groups}")
+    check(groups and groups[0]["text"] ==
+          "ctr: failed to extract layer <digest>: input/output error: unknown",
+          f"--unmatched masks the digest: {groups[:1]}")
+    check(groups and groups[0]["example"].startswith("ctr: failed to extract layer sha256:aaaa"),
+          f"--unmatched keeps the first line as the example: {groups[:1]}")
+    p, _ = run(pullwatch, ["--unmatched", "--summary", str(log)])
+    check(p.returncode == 2 and b"one at a time" in p.stderr,
+          f"--unmatched with --summary: one line, exit 2: {p.returncode} {p.stderr!r}")
+
+
 def main():
     pullwatch = sys.argv[1]
     work = Path(sys.argv[2])
@@ -289,6 +314,7 @@ def main():
     corpus(pullwatch, work, names)
     if not names:
         bad_inputs(pullwatch, work)
+        unmatched(pullwatch, work)
     print(f"{checks - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
