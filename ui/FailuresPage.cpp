@@ -9,7 +9,9 @@
 
 #include <QDateTime>
 #include <QGridLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QTableWidget>
 #include <QTimer>
 
 namespace pw {
@@ -26,7 +28,8 @@ FailuresPage::FailuresPage(DashboardState *state, DashboardData *data, QWidget *
                                 FailureCountModel::FailuresColumn, tr("By registry"), this)),
       m_byImage(new BarChart(m_images, FailureCountModel::NameColumn,
                              FailureCountModel::FailuresColumn, tr("By image"), this)),
-      m_overTime(new StackedTimeChart(this))
+      m_overTime(new StackedTimeChart(this)), m_unknownTitle(new QLabel(this)),
+      m_unknown(new QTableWidget(0, 2, this))
 {
     m_summary->setTextFormat(Qt::PlainText);
     auto *layout = new QGridLayout(this);
@@ -35,8 +38,21 @@ FailuresPage::FailuresPage(DashboardState *state, DashboardData *data, QWidget *
     layout->addWidget(m_byRegistry, 1, 1);
     layout->addWidget(m_byImage, 1, 2);
     layout->addWidget(m_overTime, 2, 0, 1, 3);
+    layout->addWidget(m_unknownTitle, 3, 0, 1, 3);
+    layout->addWidget(m_unknown, 4, 0, 1, 3);
     layout->setRowStretch(1, 1);
     layout->setRowStretch(2, 1);
+
+    // What the rules do not know yet: the text to write a rule for (resources/rules/README.md).
+    m_unknownTitle->setTextFormat(Qt::PlainText);
+    m_unknown->setHorizontalHeaderLabels({tr("Failures"), tr("Text (particulars masked)")});
+    m_unknown->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_unknown->horizontalHeader()->setStretchLastSection(true);
+    m_unknown->verticalHeader()->hide();
+    m_unknown->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_unknown->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_unknown->setWordWrap(false);
+    m_unknown->setMaximumHeight(fontMetrics().height() * 9);
 
     const auto narrowed = [this](const std::function<void(EventFilter &)> &narrow) {
         EventFilter filter = m_state ? m_state->filter() : EventFilter();
@@ -87,6 +103,22 @@ void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &r
     m_registries->setCounts(summary.byRegistry);
     m_images->setCounts(summary.byImage);
     m_overTime->setBuckets(summary.overTime);
+    m_unknown->setRowCount(int(summary.unknownGroups.size()));
+    for (int row = 0; row < summary.unknownGroups.size(); ++row) {
+        const TextGroup &group = summary.unknownGroups[row];
+        auto *count = new QTableWidgetItem(QString::number(group.count));
+        count->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        auto *text = new QTableWidgetItem(group.text);
+        text->setToolTip(tr("For example: %1").arg(group.example));
+        m_unknown->setItem(row, 0, count);
+        m_unknown->setItem(row, 1, text);
+    }
+    m_unknownTitle->setText(
+        summary.unknownGroups.isEmpty()
+            ? tr("Every failure in the range has a known cause.")
+            : tr("Failures of no known cause, grouped (the newest %1): what a rule could be "
+                 "written for")
+                  .arg(summary.unknownSampled));
     m_summary->setText(tr("%1 failed pulls from %2 to %3 UTC. Click a slice or bar for its events.")
                            .arg(summary.failures)
                            .arg(timeformat::toMinute(range.from), timeformat::toMinute(range.to)));

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QLabel;
+class QTableWidget;
 
 namespace pw {
 
@@ -26,6 +27,8 @@ public:
     FailureCountModel *categories() const { return m_categories; }
     FailureCountModel *registries() const { return m_registries; }
     FailureCountModel *images() const { return m_images; }
+    // The failures of no known cause, grouped: count and masked text per row.
+    QTableWidget *unknownGroups() const { return m_unknown; }
     // Shows a summary at once (headless rendering, tests).
     void showSummary(const FailureSummary &summary, const TimeRange &range);
 
@@ -47,6 +50,8 @@ private:
     BarChart *m_byRegistry;
     BarChart *m_byImage;
     StackedTimeChart *m_overTime;
+    QLabel *m_unknownTitle;
+    QTableWidget *m_unknown;
     TimeRange m_range;
 };
 

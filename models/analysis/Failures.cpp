@@ -2,6 +2,8 @@
 
 #include <QMap>
 
+#include <algorithm>
+
 namespace pw {
 
 namespace {
@@ -63,6 +65,37 @@ Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFil
         const qint64 index = (bucket.bucketStart - first) / bucketMs;
         if (index >= 0 && index < summary.overTime.size())
             summary.overTime[index] = bucket;
+    }
+    // The newest failures of no known cause, read only from the buckets that hold them (the
+    // rollups say which), so a range of millions of events is not scanned for a few.
+    qint64 wanted = 0;
+    TimeRange unknownSpan{0, 0};
+    for (qsizetype i = summary.overTime.size() - 1; i >= 0 && wanted < FailureSummary::UnknownSample;
+         --i) {
+        const BucketStats &bucket = summary.overTime[i];
+        const qint64 count = bucket.failures[static_cast<int>(Category::Unknown)];
+        if (count == 0)
+            continue;
+        if (unknownSpan.to == 0)
+            unknownSpan.to = std::min(bucket.bucketEnd, range.to);
+        unknownSpan.from = std::max(bucket.bucketStart, range.from);
+        wanted += count;
+    }
+    if (wanted > 0 && (!filter.category || *filter.category == Category::Unknown)) {
+        EventPageQuery query;
+        query.filter = filter;
+        query.filter.ok = false;
+        query.filter.category = Category::Unknown;
+        query.range = unknownSpan;
+        query.limit = FailureSummary::UnknownSample;
+        auto page = store.eventPage(query);
+        if (!page)
+            return Error{page.error()};
+        QList<QString> messages;
+        for (const StoredEvent &stored : *page)
+            messages.append(stored.event.message);
+        summary.unknownSampled = messages.size();
+        summary.unknownGroups = groupByText(messages).mid(0, FailureSummary::UnknownGroups);
     }
     return summary;
 }

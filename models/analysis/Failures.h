@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/Aggregator.h"
+#include "analysis/TextGroups.h"
 
 namespace pw {
 
@@ -23,6 +24,12 @@ struct FailureSummary
     QList<FailureCount> byRegistry; // most failures first
     QList<FailureCount> byImage;    // most failures first
     QList<BucketStats> overTime;    // every bucket of the range, failures per category
+    // The failures of no known cause, grouped by their text (TextGroups), largest first: what
+    // a rule could be written for. From the newest UnknownSample of them in the range.
+    QList<TextGroup> unknownGroups;
+    qint64 unknownSampled = 0;
+    static constexpr int UnknownSample = 500;
+    static constexpr int UnknownGroups = 5;
 };
 
 Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFilter &filter,

@@ -31,10 +31,11 @@ QString maskParticulars(QStringView line)
          u"<id>"_s},
         {QRegularExpression(u"\\d+(?:\\.\\d+)?"_s), u"<n>"_s},
     };
+    static const QRegularExpression space(u"\\s+"_s); // columns padded for a terminal
     QString text = line.trimmed().toString();
     for (const auto &[pattern, mask] : masks)
         text.replace(pattern, mask);
-    return text;
+    return text.replace(space, u" "_s);
 }
 
 QList<TextGroup> groupByText(const QList<QString> &lines)

@@ -9,7 +9,7 @@ namespace pw {
 // Lines that say the same thing with different particulars, put together: what a user should
 // write one rule for. As Kubernetes' triage clusters test failures, the text is compared with
 // what varies between occurrences masked: URLs, hosts and addresses, digests and long hex ids,
-// quoted strings, names mixing letters and digits, and numbers.
+// quoted strings, names mixing letters and digits, and numbers; runs of blanks are one space.
 struct TextGroup
 {
     QString text;    // the masked text the lines share

@@ -7,6 +7,7 @@
 #include "fakedata.h"
 
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -18,6 +19,7 @@ class TestFailuresPage : public QObject
 
 private slots:
     void showsAndNarrows();
+    void unknownGroupsUnderTheCharts();
 };
 
 void TestFailuresPage::showsAndNarrows()
@@ -64,6 +66,28 @@ void TestFailuresPage::showsAndNarrows()
     emit bars[0]->rowActivated(0);
     filter = events.last().first().value<EventFilter>();
     QCOMPARE(filter.registries, QStringList{u"docker.io"_s});
+}
+
+void TestFailuresPage::unknownGroupsUnderTheCharts()
+{
+    FailuresPage page(nullptr, nullptr);
+    FailureSummary summary;
+    summary.failures = 4;
+    summary.byCategory = {{u"unknown"_s, Category::Unknown, 4, 100.0}};
+    summary.unknownSampled = 4;
+    summary.unknownGroups = {
+        {u"ctr: failed to extract layer <digest>: input/output error"_s,
+         u"ctr: failed to extract layer sha256:aaaa: input/output error"_s, 3},
+        {u"Error: ErrImagePull"_s, u"Error: ErrImagePull"_s, 1}};
+    page.showSummary(summary, {0, 3'600'000});
+    QTableWidget *table = page.unknownGroups();
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), u"3"_s);
+    QCOMPARE(table->item(0, 1)->text(), summary.unknownGroups[0].text);
+    QVERIFY(table->item(0, 1)->toolTip().contains(u"sha256:aaaa"_s));
+
+    page.showSummary(FailureSummary(), {0, 3'600'000}); // none: the table empties
+    QCOMPARE(table->rowCount(), 0);
 }
 
 QTEST_MAIN(TestFailuresPage)

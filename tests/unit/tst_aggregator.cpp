@@ -1,4 +1,5 @@
 #include "analysis/Aggregator.h"
+#include "analysis/Failures.h"
 #include "history/sqlite/SqliteHistoryStore.h"
 #include "referencehistory.h"
 #include "testutil.h"
@@ -163,6 +164,40 @@ private slots:
         QVERIFY(valueOf(agg.breakdown({}, range)).isEmpty());
         QVERIFY(valueOf(agg.incidents({}, range)).isEmpty());
         QVERIFY(valueOf(agg.compare({}, range)).isEmpty());
+    }
+
+    void failuresGroupTheUnknown()
+    {
+        // The Failures page's groups: failures of no known cause in the range (and filter),
+        // grouped by their masked text, largest first; failures with a cause are not in them.
+        Fixture f;
+        QList<PullEvent> events;
+        const auto unknown = [&](qint64 ts, const QString &image, const QString &message) {
+            PullEvent e = makeEvent(ts, image, Category::Unknown, -1, Source::Ci);
+            e.message = message;
+            events.append(e);
+        };
+        unknown(T0 + 1 * Minute, ImageA, u"ctr: failed to extract layer sha256:aaaa1111: input/output error"_s);
+        unknown(T0 + 2 * Minute, ImageB, u"Error: ErrImagePull"_s);
+        unknown(T0 + 3 * Minute, ImageA, u"ctr: failed to extract layer sha256:bbbb2222: input/output error"_s);
+        unknown(T0 + 10 * Day, ImageA, u"outside the range"_s);
+        events.append(makeEvent(T0 + 4 * Minute, ImageA, Category::Dns, 10));
+        QVERIFY(f.add(events));
+        const TimeRange range{T0, T0 + Day};
+        const FailureSummary all = valueOf(computeFailures(*f.store, {}, range, Hour));
+        QCOMPARE(all.unknownSampled, 3);
+        QCOMPARE(all.unknownGroups.size(), 2);
+        QCOMPARE(all.unknownGroups[0].count, 2);
+        QCOMPARE(all.unknownGroups[0].text,
+                 u"ctr: failed to extract layer <digest>: input/output error"_s);
+        EventFilter onlyB;
+        onlyB.images = {ImageB};
+        const FailureSummary b = valueOf(computeFailures(*f.store, onlyB, range, Hour));
+        QCOMPARE(b.unknownGroups.size(), 1);
+        QCOMPARE(b.unknownGroups[0].text, u"Error: ErrImagePull"_s);
+        // A range with failures, none of them of unknown cause: no groups, no query.
+        QVERIFY(valueOf(computeFailures(*f.store, {}, {T0 + 4 * Minute, T0 + Day}, Hour))
+                    .unknownGroups.isEmpty());
     }
 
     void singleEvent()

@@ -23,7 +23,7 @@ private slots:
             << u"failed to extract layer <digest>: failed to mount /var/lib/containerd/tmpmounts/<id>: input/output error: unknown"_s;
         QTest::newRow("pod name")
             << u"nginx-d645d84b6-ftbwc   0/1     ErrImagePull       0          108s"_s
-            << u"<id>   <n>/<n>     ErrImagePull       <n>          <id>"_s;
+            << u"<id> <n>/<n> ErrImagePull <n> <id>"_s;
         QTest::newRow("URL")
             << u"Head \"https://ghcr.io/v2/acme/app/manifests/1.2\": unexpected media type"_s
             << u"Head \"<…>\": unexpected media type"_s;
