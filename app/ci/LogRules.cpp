@@ -14,22 +14,16 @@ namespace pw {
 namespace {
 std::optional<RuleKind> kindFromId(const QString &id)
 {
-    if (id == u"fail")
-        return RuleKind::Fail;
-    if (id == u"ok")
-        return RuleKind::Ok;
-    if (id == u"backoff")
-        return RuleKind::Backoff;
-    if (id == u"retry")
-        return RuleKind::Retry;
-    if (id == u"start")
-        return RuleKind::Start;
-    if (id == u"context")
-        return RuleKind::Context;
-    if (id == u"cause")
-        return RuleKind::Cause;
-    if (id == u"exclude")
-        return RuleKind::Exclude;
+    static constexpr std::pair<QStringView, RuleKind> kinds[] = {
+        {u"fail", RuleKind::Fail},       {u"ok", RuleKind::Ok},
+        {u"backoff", RuleKind::Backoff}, {u"retry", RuleKind::Retry},
+        {u"start", RuleKind::Start},     {u"context", RuleKind::Context},
+        {u"cause", RuleKind::Cause},     {u"exclude", RuleKind::Exclude},
+    };
+    for (const auto &[name, kind] : kinds) {
+        if (id == name)
+            return kind;
+    }
     return std::nullopt;
 }
 

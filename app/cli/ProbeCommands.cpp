@@ -1,7 +1,6 @@
 // pullwatch probe and pullwatch serve: the registry prober on the command line.
 #include "cli/CommandLine.h"
 #include "cli/CommandLineSupport.h"
-#include "net/HttpClient.h"
 #include "registry/ProbeRecorder.h"
 #include "registry/ProbeScheduler.h"
 #include "services/Poller.h"

@@ -4,7 +4,6 @@
 #include "registry/RegistryClient.h"
 #include "services/IngestWorker.h"
 
-#include <QCoreApplication>
 #include <QDateTime>
 
 using namespace Qt::StringLiterals;
