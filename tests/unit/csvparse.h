@@ -45,7 +45,9 @@ inline std::optional<QList<QStringList>> parseCsv(const QByteArray &data, QStrin
                 field += data[i++];
             }
         }
-        QStringDecoder decoder(QStringDecoder::Utf8);
+        // A U+FEFF at the start of a field is content, not a byte order mark.
+        using enum QStringDecoder::Flag;
+        QStringDecoder decoder(QStringDecoder::Utf8, Stateless | ConvertInitialBom);
         row.append(decoder.decode(field));
         if (decoder.hasError())
             return fail("invalid UTF-8");

@@ -1,5 +1,5 @@
-#include "reports/CsvWriter.h"
 #include "csvparse.h"
+#include "reports/CsvWriter.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -119,6 +119,8 @@ private slots:
         QTest::newRow("Japanese") << u"\u65e5\u672c"_s << QByteArray("\xe6\x97\xa5\xe6\x9c\xac");
         QTest::newRow("emoji (surrogate pair)")
             << u"\U0001F600!"_s << QByteArray("\xf0\x9f\x98\x80!");
+        QTest::newRow("U+FEFF first (content, not a byte order mark)")
+            << u"\ufeffx"_s << QByteArray("\xef\xbb\xbfx");
         QTest::newRow("U+FFFF") << u"\uffff"_s << QByteArray("\xef\xbf\xbf");
         QTest::newRow("lone high surrogate")
             << (u"a"_s + QChar(0xD83D) + u"z"_s) << QByteArray("a\xef\xbf\xbdz");
@@ -400,6 +402,7 @@ private slots:
                                        u"\u00ff"_s,
                                        u"\u65e5\u672c"_s,
                                        u"\U0001F600"_s,
+                                       u"\ufeff"_s, // content, also at a cell's start
                                        QString(QChar(0xD800)),
                                        QString(QChar(0xDFFF)),
                                        u"docker.io/library/nginx:1.27"_s,
