@@ -34,7 +34,8 @@ struct Rule
     // Context: the wrapper itself says the pull failed (without a cause on the line, a failure
     // of unknown cause); the tool prints nothing more about a pull after it (a later failure line
     // is another pull); a CI runner's verdict on the pull just before it (it joins that pull
-    // whatever tool printed the lines before).
+    // whatever tool printed the lines before). Retry: the notice itself says a try failed
+    // ("Docker pull failed …, back off"), unlike a layer's "Retrying in 5 seconds".
     // weak: the wrapper frames more than pulls (docker's `Error response from daemon:`, a
     // registry's /v2/ ping): it needs a cause, and an Exclude rule on the line overrules it.
     bool failure = false;

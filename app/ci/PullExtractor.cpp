@@ -113,7 +113,7 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
     if (m_pending->awaitingRetry)
         return compatibleTools &&
                (distance <= MergeDistance ||
-                (distance <= SummaryDistance && !m_pending->pull.event.image.isEmpty() &&
+                (distance <= SummaryDistance && !line.match.image.isEmpty() &&
                  image == m_pending->pull.event.image));
     // A build names its failed base image again in its summary, after the Dockerfile excerpt.
     const bool namedAgain = !line.match.image.isEmpty() && image == m_pending->pull.event.image &&
@@ -185,14 +185,22 @@ void PullExtractor::addLine(const LogLineMatch &line)
         // A new try of a pull that announced a retry continues it, through all its start lines
         // ("docker pull X", "Using default tag", "Pulling from") until its outcome; anything
         // else is a new pull.
-        if (m_pending &&
-            !(m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image)))
+        if (m_pending && m_pending->awaitingRetry && sameImage(m_pending->pull.event.image, image))
+            m_pending->lastLine = line.line; // the next try's lines follow from here
+        else if (m_pending)
             flush();
         return;
     case RuleKind::Retry:
-        if (!m_pending) // the failure itself is not in view: "pull failed, back off N seconds"
+        if (m_pending && !joinsPending(line, image, tool))
+            flush(); // a retry notice of another pull, or long after
+        if (!m_pending) {
+            // The failure itself is not in view: "pull failed, back off N seconds" is one; a
+            // layer's "Retrying in 5 seconds" is progress of a pull that may yet succeed.
+            if (!match.rule->failure)
+                return;
             m_pending = Pending{pullFor(line, image, false, Category::Backoff), false, line.line,
                                 tool, match.pod, false};
+        }
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
         m_pending->closed = false;

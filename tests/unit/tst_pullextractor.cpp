@@ -34,7 +34,8 @@ const char Rules[] = R"json({"family": "test", "rules": [
  {"id": "fail.kubelet", "kind": "fail", "category": "unknown", "pattern": "Failed to pull image \"(?<image>[^\"]+)\""},
  {"id": "fail.kubelet-rate", "kind": "fail", "category": "rate_limit", "pattern": "Failed to pull image \"(?<image>[^\"]+)\".*429 Too Many Requests"},
  {"id": "fail.runner", "kind": "fail", "category": "unknown", "pattern": "Docker pull failed with exit code"},
- {"id": "retry.gha", "kind": "retry", "pattern": "back off [\\d.]+ seconds before retry"},
+ {"id": "retry.gha", "kind": "retry", "failure": true, "pattern": "back off [\\d.]+ seconds before retry"},
+ {"id": "retry.layer", "kind": "retry", "pattern": "^[0-9a-f]{12}: Retrying in \\d+ seconds?$"},
  {"id": "backoff.kubelet", "kind": "backoff", "pattern": "Back-off pulling image \"(?<image>[^\"]+)\""},
  {"id": "ok.docker", "kind": "ok", "pattern": "Status: (?:Downloaded newer image|Image is up to date) for (?<image>\\S+)"},
  {"id": "ok.kubelet", "kind": "ok", "pattern": "Successfully pulled image \"(?<image>[^\"]+)\""}
@@ -113,6 +114,16 @@ void TestPullExtractor::extract_data()
         << u"docker pull busybox\n"
            "Warning: Docker pull failed with exit code 1, back off 4.5 seconds before retry.\n"_s
         << QList<Expected>{{2, busybox, u"fail"_s, u"backoff"_s, 2}};
+    QTest::newRow("a layer's retry alone is progress, not a failure")
+        << u"docker pull busybox\n"
+           "a603fa5e3b41: Retrying in 5 seconds\n"
+           "Status: Downloaded newer image for busybox:latest\n"_s
+        << QList<Expected>{{3, busybox, u"ok"_s, QString()}};
+    QTest::newRow("a retry notice long after a failure is another pull's")
+        << (u"Error: toomanyrequests: slow down\n"_s + QString(u"step output\n"_s).repeated(12) +
+            u"Warning: Docker pull failed with exit code 1, back off 4.5 seconds before retry.\n"_s)
+        << QList<Expected>{{1, QString(), u"fail"_s, u"rate_limit"_s},
+                           {14, QString(), u"fail"_s, u"backoff"_s, 2}};
     QTest::newRow("nothing about pulls")
         << u"npm ERR! 404 Not Found\ncurl: (6) Could not resolve host\nTLS\n"_s
         << QList<Expected>{};

@@ -44,6 +44,8 @@ def check():
                     problems.append(where + ": its source belongs to " + side(entry["source"]))
                 if entry.get("label") not in LABELS:
                     problems.append(where + ": unknown label %r" % entry.get("label"))
+                if "bare" in entry and (entry["bare"] is not True or entry["label"] == "none"):
+                    problems.append(where + ": bare is true, and only on a failure or ok line")
                 for also in entry.get("also", []):
                     if also not in CATEGORIES:
                         problems.append(where + ": unknown category in also: %r" % also)
