@@ -66,6 +66,13 @@ def translate(pattern, flavour, caseless=False):
         if c == "\\" and i + 1 < n:
             e = pattern[i + 1]
             i += 2
+            if e == "x":  # \xHH: the character itself
+                out.append(re.escape(chr(int(pattern[i:i + 2], 16))))
+                i += 2
+                continue
+            if e == "b":  # a word boundary: GNU grep and Rust's regex both know \b
+                out.append("\\b")
+                continue
             if flavour == "ere":
                 out.append({"d": "[0-9]", "s": "[[:space:]]", "S": "[^[:space:]]",
                             "w": "[[:alnum:]_]", "W": "[^[:alnum:]_]", "D": "[^0-9]"}.get(e)
@@ -87,6 +94,10 @@ def translate(pattern, flavour, caseless=False):
                 if ch == "\\" and j + 1 < n:
                     e = pattern[j + 1]
                     j += 2
+                    if e == "x":  # \xHH: the character itself
+                        items.append(chr(int(pattern[j:j + 2], 16)))
+                        j += 2
+                        continue
                     if flavour == "ere":
                         items.append({"d": "0-9", "s": "[:space:]", "w": "[:alnum:]_",
                                       "S": None, "W": None}.get(e, e))
@@ -146,7 +157,7 @@ def translate(pattern, flavour, caseless=False):
         i += 1
     text = "".join(out)
     if flavour == "rust" and caseless:
-        text = "(?i)" + text
+        text = "(?i:" + text + ")"  # scoped: rg -f joins the patterns into one
     return text
 
 
