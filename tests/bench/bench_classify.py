@@ -70,8 +70,8 @@ def translate(pattern, flavour, caseless=False):
                 out.append(re.escape(chr(int(pattern[i:i + 2], 16))))
                 i += 2
                 continue
-            if e == "b":  # a word boundary: GNU grep and Rust's regex both know \b
-                out.append("\\b")
+            if e == "b":  # a word boundary; ASCII in Rust's regex (a Unicode one stops its DFA)
+                out.append("\\b" if flavour == "ere" else "(?-u:\\b)")
                 continue
             if flavour == "ere":
                 out.append({"d": "[0-9]", "s": "[[:space:]]", "S": "[^[:space:]]",
