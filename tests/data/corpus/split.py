@@ -38,7 +38,7 @@ def check():
             for number, line in enumerate(f, 1):
                 entry = json.loads(line)
                 where = "%s/lines.jsonl:%d" % (split, number)
-                if not entry.get("source", "").startswith("https://"):
+                if not entry.get("source", "").startswith(("https://", "http://")):
                     problems.append(where + ": no source URL")
                 elif side(entry["source"]) != split:
                     problems.append(where + ": its source belongs to " + side(entry["source"]))
