@@ -83,6 +83,8 @@ void PullExtractor::flush()
     if (!pull.event.ok && pull.event.category != Category::Unknown)
         m_causes.insert(causeKey(m_pending->pod, pull.event.image),
                         {pull.event.category, m_pending->lastLine});
+    if (pull.event.image == m_currentImage && m_pending->lastLine >= m_currentImageLine)
+        m_currentImageDone = true;
     m_pulls.append(std::move(pull));
     m_pending.reset();
 }
@@ -160,8 +162,9 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
         m_pending->closed = m_pending->closed || closes;
         return;
     }
-    flush();
-    m_pending = Pending{pullFor(line, image, false, category), false, line.line, tool,
+    flush(); // (which may end the pull the image came from)
+    const QString own = line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
+    m_pending = Pending{pullFor(line, own, false, category), false, line.line, tool,
                         line.match.pod, closes};
 }
 
@@ -169,9 +172,12 @@ void PullExtractor::addLine(const LogLineMatch &line)
 {
     const LineMatch &match = line.match;
     QString image = match.image.isEmpty() ? QString() : canonicalImage(match.image);
-    if (!image.isEmpty() && match.kind != RuleKind::Backoff && match.kind != RuleKind::Cause)
+    if (!image.isEmpty() && match.kind != RuleKind::Backoff && match.kind != RuleKind::Cause) {
         m_currentImage = image;
-    if (image.isEmpty())
+        m_currentImageLine = line.line;
+        m_currentImageDone = false;
+    }
+    if (image.isEmpty() && !m_currentImageDone)
         image = m_currentImage;
     const QString tool = match.tool();
 
@@ -227,6 +233,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             m_pending->pull = pullFor(line, image, true, Category::None);
             m_pending->pull.attempts = attempts;
             flush();
+            m_currentImageDone = m_currentImageDone || image == m_currentImage;
             return;
         }
         // GitLab says "Using docker image sha256:… for X" again when the script starts: the
@@ -238,6 +245,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
         flush();
         m_pulls.append(pullFor(line, image, true, Category::None));
         m_lastOk = {image, match.rule->id};
+        m_currentImageDone = m_currentImageDone || image == m_currentImage;
         return;
     case RuleKind::Backoff: {
         // kubectl describe: "Back-off pulling image X", then "Error: ImagePullBackOff".
@@ -292,6 +300,7 @@ QList<CiPull> PullExtractor::finish()
         }
     }
     m_currentImage.clear();
+    m_currentImageDone = false;
     m_lastOk = {};
     m_lastBackoff = {};
     m_causes.clear();

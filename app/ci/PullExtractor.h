@@ -29,7 +29,8 @@ struct CiPull
 //  - a cause outside any pull context (`toomanyrequests`) counts only as the cause of a failure
 //    just reported without one;
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
-//  - lines that do not name the image take it from the pull in progress (`start` lines);
+//  - lines that do not name the image take it from the pull in progress (`start` lines), not
+//    from one whose outcome was already reported;
 //  - kubelet's back-off notices take the cause of the last failed pull of the same image in the
 //    same pod; notices about one back-off (kubectl describe lists two) and repeated successes
 //    without a new pull in between (GitLab names the image again when the script starts) count
@@ -71,7 +72,11 @@ private:
 
     CiContext m_context;
     qint64 m_fallbackTsMs;
-    QString m_currentImage; // canonical, from the last line that named one
+    // The pull in progress: canonical, from the last line that named an image, until that pull's
+    // outcome is known. A line naming no image after that outcome is about no known image.
+    QString m_currentImage;
+    qint64 m_currentImageLine = 0;
+    bool m_currentImageDone = false;
     std::optional<Pending> m_pending;
     struct Cause
     {

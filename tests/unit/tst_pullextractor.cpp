@@ -124,6 +124,18 @@ void TestPullExtractor::extract_data()
             u"Warning: Docker pull failed with exit code 1, back off 4.5 seconds before retry.\n"_s)
         << QList<Expected>{{1, QString(), u"fail"_s, u"rate_limit"_s},
                            {14, QString(), u"fail"_s, u"backoff"_s, 2}};
+    QTest::newRow("after a pull's outcome, a line naming no image is about no known image")
+        << (u"docker pull nginx:1.25\n"
+            "TLS handshake timeout\n"_s +
+            QString(u"step output\n"_s).repeated(12) +
+            u"toomanyrequests\n"
+            "docker pull busybox\n"
+            "Status: Downloaded newer image for busybox:latest\n"
+            "toomanyrequests\n"_s)
+        << QList<Expected>{{2, nginx, u"fail"_s, u"timeout"_s},
+                           {15, QString(), u"fail"_s, u"rate_limit"_s},
+                           {17, busybox, u"ok"_s, QString()},
+                           {18, QString(), u"fail"_s, u"rate_limit"_s}};
     QTest::newRow("nothing about pulls")
         << u"npm ERR! 404 Not Found\ncurl: (6) Could not resolve host\nTLS\n"_s
         << QList<Expected>{};
