@@ -333,7 +333,11 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
         }
     }
     match.image = cleanImage(match.image);
-    capture(match.pod, u"pod");
+    capture(match.unit, u"pod");
+    QString service;
+    capture(service, u"service");
+    if (match.unit.isEmpty() && !service.isEmpty())
+        match.unit = u"service:"_s + service;
     QString status;
     capture(status, u"status");
     match.status = status.toInt();

@@ -28,7 +28,9 @@ struct LineMatch
     const Rule *context = nullptr;      // the pull context on the line, if any
     QString image; // as written in the log; empty when no rule captures one
     QString host;
-    QString pod; // "namespace/name" when the line names the pod (kubelet)
+    // What the tool reports on, when the line says: kubelet's pod ("namespace/name"), compose's
+    // service ("service:name"). Lines about different units are different pulls.
+    QString unit;
     int status = 0;
     bool retry = false; // a retry rule matched too: the line reports a failed try and a retry
 

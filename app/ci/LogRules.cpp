@@ -84,7 +84,8 @@ Status RuleSet::add(Rule rule, const QString &where)
                               .arg(rule.regex.errorString())};
     for (const QString &group : rule.regex.namedCaptureGroups()) {
         static const QStringList known{u"image"_s, u"host"_s, u"status"_s, u"pod"_s,
-                                       u"repository"_s, u"reference"_s, u"ns"_s};
+                                       u"service"_s, u"repository"_s, u"reference"_s,
+                                       u"ns"_s};
         if (!group.isEmpty() && !known.contains(group))
             return Error{at + u": unknown capture group \""_s + group + u"\" (use "_s +
                          known.join(u", "_s) + u')'};

@@ -49,7 +49,7 @@ struct Rule
     bool standalone = false;
     QString pattern;
     bool caseless = false;
-    QRegularExpression regex; // compiled pattern with the named groups image, host, status, pod
+    QRegularExpression regex; // compiled pattern with the named groups image, host, status, pod, service
     QStringList matchExamples;
     QStringList nomatchExamples;
 

@@ -81,7 +81,7 @@ void PullExtractor::flush()
         pull.event.message =
             truncateMessage(pull.event.message + u" (%1 tries)"_s.arg(pull.attempts));
     if (!pull.event.ok && pull.event.category != Category::Unknown)
-        m_causes.insert(causeKey(m_pending->pod, pull.event.image),
+        m_causes.insert(causeKey(m_pending->unit, pull.event.image),
                         {pull.event.category, m_pending->lastLine});
     if (pull.event.image == m_currentImage && m_pending->lastLine >= m_currentImageLine)
         m_currentImageDone = true;
@@ -105,7 +105,7 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
 {
     if (!m_pending || m_pending->pull.event.ok || !sameImage(m_pending->pull.event.image, image))
         return false;
-    if (!line.match.pod.isEmpty() && !m_pending->pod.isEmpty() && line.match.pod != m_pending->pod)
+    if (!line.match.unit.isEmpty() && !m_pending->unit.isEmpty() && line.match.unit != m_pending->unit)
         return false;
     const qint64 distance = line.line - m_pending->lastLine;
     const bool compatibleTools =
@@ -149,8 +149,8 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
         PullEvent &event = m_pending->pull.event;
         if (event.image.isEmpty())
             event.image = image;
-        if (m_pending->pod.isEmpty())
-            m_pending->pod = line.match.pod;
+        if (m_pending->unit.isEmpty())
+            m_pending->unit = line.match.unit;
         if (category < event.category) { // the more specific cause wins
             event.category = category;
             event.rule = line.match.ruleId();
@@ -165,7 +165,7 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
     flush(); // (which may end the pull the image came from)
     const QString own = line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
     m_pending = Pending{pullFor(line, own, false, category), false, line.line, tool,
-                        line.match.pod, closes};
+                        line.match.unit, closes};
 }
 
 void PullExtractor::addLine(const LogLineMatch &line)
@@ -205,7 +205,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             if (!match.rule->failure)
                 return;
             m_pending = Pending{pullFor(line, image, false, Category::Backoff), false, line.line,
-                                tool, match.pod, false};
+                                tool, match.unit, false};
         }
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
@@ -261,8 +261,8 @@ void PullExtractor::addLine(const LogLineMatch &line)
         // that name no pod (kubectl describe shows one; some kubelet lines leave it out) lend
         // theirs only to back-off notices soon after them.
         Category cause = Category::Backoff;
-        if (const auto inPod = m_causes.constFind(causeKey(match.pod, image));
-            !match.pod.isEmpty() && inPod != m_causes.cend())
+        if (const auto inPod = m_causes.constFind(causeKey(match.unit, image));
+            !match.unit.isEmpty() && inPod != m_causes.cend())
             cause = inPod->category;
         else if (const auto any = m_causes.constFind(causeKey({}, image));
                  any != m_causes.cend() &&

@@ -51,7 +51,7 @@ private:
         bool awaitingRetry = false;
         qint64 lastLine = 0; // the last failure line merged into it
         QString tool;
-        QString pod;
+        QString unit; // the pod or compose service its lines named
         bool closed = false; // the tool's last line about this pull was seen
     };
 
@@ -83,7 +83,7 @@ private:
         Category category;
         qint64 line;
     };
-    QHash<QString, Cause> m_causes; // pod + image → its last failed pull's cause and last line
+    QHash<QString, Cause> m_causes; // pod (unit) + image → its last failed pull's cause and last line
     struct
     {
         QString image;
