@@ -85,6 +85,9 @@ void PullExtractor::flush()
                         {pull.event.category, m_pending->lastLine});
     if (pull.event.image == m_currentImage && m_pending->lastLine >= m_currentImageLine)
         m_currentImageDone = true;
+    if (!pull.event.ok && pull.event.category == Category::Unknown && pull.event.image.isEmpty() &&
+        !m_pending->unit.isEmpty())
+        m_causeless.append({m_pulls.size(), m_pending->lastLine, m_pending->tool});
     m_pulls.append(std::move(pull));
     m_pending.reset();
 }
@@ -163,6 +166,25 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
         return;
     }
     flush(); // (which may end the pull the image came from)
+    if (line.match.unit.isEmpty() && category != Category::Unknown && !tool.isEmpty()) {
+        const auto recent = [&](const Causeless &c) {
+            return c.tool == tool && line.line - c.line <= MergeDistance;
+        };
+        m_causeless.removeIf([&](const Causeless &c) { return !recent(c); });
+        if (m_causeless.size() == 1) {
+            PullEvent &event = m_pulls[m_causeless.first().index].event;
+            event.category = category;
+            event.image = line.match.image.isEmpty() ? QString() : image;
+            canonicalImage(event.image, &event.registry);
+            event.rule = line.match.ruleId();
+            event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
+            event.message = truncateMessage(line.text.trimmed());
+            event.httpStatus = line.match.status;
+            m_currentImageDone = m_currentImageDone || event.image == m_currentImage;
+            m_causeless.clear();
+            return;
+        }
+    }
     const QString own = line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
     m_pending = Pending{pullFor(line, own, false, category), false, line.line, tool,
                         line.match.unit, closes};
@@ -301,6 +323,7 @@ QList<CiPull> PullExtractor::finish()
     }
     m_currentImage.clear();
     m_currentImageDone = false;
+    m_causeless.clear();
     m_lastOk = {};
     m_lastBackoff = {};
     m_causes.clear();

@@ -31,6 +31,8 @@ struct CiPull
 //  - a retry notice keeps the attempt open: a later success makes it ok, with the tries counted;
 //  - lines that do not name the image take it from the pull in progress (`start` lines), not
 //    from one whose outcome was already reported;
+//  - a failure of a unit (a compose service) that says neither why nor which image takes its
+//    cause and image from the same tool's error just after, when it is the only such failure;
 //  - kubelet's back-off notices take the cause of the last failed pull of the same image in the
 //    same pod; notices about one back-off (kubectl describe lists two) and repeated successes
 //    without a new pull in between (GitLab names the image again when the script starts) count
@@ -95,6 +97,15 @@ private:
         qint64 line = 0;
     } m_lastBackoff; // the last event, when it was a back-off notice
     QList<CiPull> m_pulls;
+    // Failures of a unit that said neither why nor which image (compose's "✘ db Error"): the
+    // tool's own error after its progress block ("Error response from daemon: …") is their cause.
+    struct Causeless
+    {
+        qsizetype index; // in m_pulls
+        qint64 line;
+        QString tool;
+    };
+    QList<Causeless> m_causeless;
 };
 
 // A reference as the history names it (canonical), or the text as it was when it is none.
