@@ -108,7 +108,8 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
 {
     if (!m_pending || m_pending->pull.event.ok || !sameImage(m_pending->pull.event.image, image))
         return false;
-    if (!line.match.unit.isEmpty() && !m_pending->unit.isEmpty() && line.match.unit != m_pending->unit)
+    if (!line.match.unit.isEmpty() && !m_pending->unit.isEmpty() &&
+        line.match.unit != m_pending->unit)
         return false;
     const qint64 distance = line.line - m_pending->lastLine;
     const bool compatibleTools =
@@ -141,6 +142,11 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
         return (!line.match.image.isEmpty() && image == m_pending->pull.event.image) ||
                truncateMessage(line.text.trimmed()) == m_pending->pull.event.message;
     return true; // one says why, the other that it failed: one pull
+}
+
+QString PullExtractor::ownImage(const LogLineMatch &line, const QString &image) const
+{
+    return line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
 }
 
 void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, const QString &tool)
@@ -185,9 +191,8 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
             return;
         }
     }
-    const QString own = line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
-    m_pending = Pending{pullFor(line, own, false, category), false, line.line, tool,
-                        line.match.unit, closes};
+    m_pending = Pending{pullFor(line, ownImage(line, image), false, category), false, line.line,
+                        tool, line.match.unit, closes};
 }
 
 void PullExtractor::addLine(const LogLineMatch &line)
@@ -226,8 +231,8 @@ void PullExtractor::addLine(const LogLineMatch &line)
             // layer's "Retrying in 5 seconds" is progress of a pull that may yet succeed.
             if (!match.rule->failure)
                 return;
-            m_pending = Pending{pullFor(line, image, false, Category::Backoff), false, line.line,
-                                tool, match.unit, false};
+            m_pending = Pending{pullFor(line, ownImage(line, image), false, Category::Backoff),
+                                false, line.line, tool, match.unit, false};
         }
         ++m_pending->pull.attempts;
         m_pending->awaitingRetry = true;
@@ -248,9 +253,12 @@ void PullExtractor::addLine(const LogLineMatch &line)
         addFailure(line, image, tool);
         return;
     case RuleKind::Ok:
-        if (m_pending && sameImage(m_pending->pull.event.image, image) &&
-            (m_pending->awaitingRetry || m_pending->pull.attempts > 1)) {
-            // A later try succeeded: the pull is ok, after its retries.
+        // A later try succeeded: it names the image the retried pull named, or the same tool
+        // says so. The pull is ok, after its retries.
+        if (m_pending && (m_pending->awaitingRetry || m_pending->pull.attempts > 1) &&
+            (image.isEmpty() || m_pending->pull.event.image.isEmpty()
+                 ? tool == m_pending->tool
+                 : image == m_pending->pull.event.image)) {
             const int attempts = m_pending->pull.attempts;
             m_pending->pull = pullFor(line, image, true, Category::None);
             m_pending->pull.attempts = attempts;

@@ -69,6 +69,9 @@ private:
                    Category category) const;
     void addLine(const LogLineMatch &line);
     void addFailure(const LogLineMatch &line, const QString &image, const QString &tool);
+    // The image of a new pull a line starts: the one it names, else the pull's in progress
+    // unless that one's outcome is known (called after flush()).
+    QString ownImage(const LogLineMatch &line, const QString &image) const;
     bool joinsPending(const LogLineMatch &line, const QString &image, const QString &tool) const;
     void flush();
 
@@ -85,7 +88,7 @@ private:
         Category category;
         qint64 line;
     };
-    QHash<QString, Cause> m_causes; // pod (unit) + image → its last failed pull's cause and last line
+    QHash<QString, Cause> m_causes; // unit + image → its last failed pull's cause and last line
     struct
     {
         QString image;

@@ -3,13 +3,14 @@
 // ordinary output between them, false events on the negatives, and the pull attempts of every
 // whole job log.
 //
-//   score_corpus CORPUS_DIR [--split dev|holdout] [--check] [--markdown] [--misses]
+//   score_corpus CORPUS_DIR [--split dev|holdout] [--check] [--markdown] [--misses [--log FILE]]
 //
 // --check fails (exit 1) below 95 % recall on dev or 90 % on holdout in a category with at least
 // 10 lines there (95 % overall), on more than 1 % false events on negatives, or on a job log whose
 // attempts differ from the expected ones. --misses lists every line scored wrong (dev only: the
-// holdout is measured, never read to tune rules). Bare lines (nothing on the line ties it to a
-// pull) are counted apart, not scored.
+// holdout is measured, never read to tune rules); --log FILE writes the dev split's generated
+// log, so that `pullwatch classify FILE` shows how a miss in it came about. Bare lines (nothing on
+// the line ties it to a pull) are counted apart, not scored.
 #include "Category.h"
 #include "ci/LogClassifier.h"
 #include "ci/LogScan.h"
@@ -221,6 +222,7 @@ struct Options
     bool check = false;
     bool markdown = false;
     bool misses = false;
+    QString log; // where to write the dev split's generated log
 };
 
 } // namespace
@@ -239,12 +241,14 @@ int main(int argc, char **argv)
             options.markdown = true;
         else if (args[i] == u"--misses"_s)
             options.misses = true;
+        else if (args[i] == u"--log"_s && i + 1 < args.size())
+            options.log = args[++i];
         else
             options.corpus = args[i];
     }
     if (options.corpus.isEmpty()) {
         std::fprintf(stderr, "usage: score_corpus CORPUS_DIR [--split dev|holdout] [--check] "
-                             "[--markdown] [--misses]\n");
+                             "[--markdown] [--misses [--log FILE]]\n");
         return 2;
     }
     const Result<LogClassifier> classifier = LogClassifier::forConfig(Config());
@@ -297,6 +301,13 @@ int main(int argc, char **argv)
                 log += QByteArray(Filler[(n + f) % std::size(Filler)]) + '\n';
             lineOf[order[n]] = ++line;
             log += entries[order[n]].text.toUtf8() + '\n';
+        }
+        if (!options.log.isEmpty() && split == u"dev"_s) {
+            QFile out(options.log);
+            if (!out.open(QIODevice::WriteOnly) || out.write(log) != log.size()) {
+                std::fprintf(stderr, "%s: cannot write\n", qPrintable(options.log));
+                return 2;
+            }
         }
         std::map<qint64, QList<CiPull>> byLine;
         for (const CiPull &pull : pullsIn(scan, log))
