@@ -149,6 +149,29 @@ QString PullExtractor::ownImage(const LogLineMatch &line, const QString &image) 
     return line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
 }
 
+bool PullExtractor::givesCauseOfCauseless(const LogLineMatch &line, const QString &image,
+                                          const QString &tool)
+{
+    if (!line.match.unit.isEmpty() || line.match.category == Category::Unknown || tool.isEmpty())
+        return false;
+    m_causeless.removeIf([&](const Causeless &c) {
+        return c.tool != tool || line.line - c.line > MergeDistance;
+    });
+    if (m_causeless.size() != 1)
+        return false; // none, or not known whose
+    PullEvent &event = m_pulls[m_causeless.first().index].event;
+    event.category = line.match.category;
+    event.image = line.match.image.isEmpty() ? QString() : image;
+    canonicalImage(event.image, &event.registry);
+    event.rule = line.match.ruleId();
+    event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
+    event.message = truncateMessage(line.text.trimmed());
+    event.httpStatus = line.match.status;
+    m_currentImageDone = m_currentImageDone || event.image == m_currentImage;
+    m_causeless.clear();
+    return true;
+}
+
 void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, const QString &tool)
 {
     const Category category = line.match.category;
@@ -172,25 +195,8 @@ void PullExtractor::addFailure(const LogLineMatch &line, const QString &image, c
         return;
     }
     flush(); // (which may end the pull the image came from)
-    if (line.match.unit.isEmpty() && category != Category::Unknown && !tool.isEmpty()) {
-        const auto recent = [&](const Causeless &c) {
-            return c.tool == tool && line.line - c.line <= MergeDistance;
-        };
-        m_causeless.removeIf([&](const Causeless &c) { return !recent(c); });
-        if (m_causeless.size() == 1) {
-            PullEvent &event = m_pulls[m_causeless.first().index].event;
-            event.category = category;
-            event.image = line.match.image.isEmpty() ? QString() : image;
-            canonicalImage(event.image, &event.registry);
-            event.rule = line.match.ruleId();
-            event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
-            event.message = truncateMessage(line.text.trimmed());
-            event.httpStatus = line.match.status;
-            m_currentImageDone = m_currentImageDone || event.image == m_currentImage;
-            m_causeless.clear();
-            return;
-        }
-    }
+    if (givesCauseOfCauseless(line, image, tool))
+        return;
     m_pending = Pending{pullFor(line, ownImage(line, image), false, category), false, line.line,
                         tool, line.match.unit, closes};
 }

@@ -72,6 +72,9 @@ private:
     // The image of a new pull a line starts: the one it names, else the pull's in progress
     // unless that one's outcome is known (called after flush()).
     QString ownImage(const LogLineMatch &line, const QString &image) const;
+    // A failure line of a tool that says why, right after a failure of one of its units that
+    // did not (compose's "✘ db Error", then the daemon's message): that failure's cause.
+    bool givesCauseOfCauseless(const LogLineMatch &line, const QString &image, const QString &tool);
     bool joinsPending(const LogLineMatch &line, const QString &image, const QString &tool) const;
     void flush();
 
