@@ -49,7 +49,8 @@ struct Rule
     bool standalone = false;
     QString pattern;
     bool caseless = false;
-    QRegularExpression regex; // compiled pattern with the named groups image, host, status, pod, service
+    // The compiled pattern, with the named groups image, host, status, pod, service.
+    QRegularExpression regex;
     QStringList matchExamples;
     QStringList nomatchExamples;
 

@@ -144,6 +144,11 @@ bool PullExtractor::joinsPending(const LogLineMatch &line, const QString &image,
     return true; // one says why, the other that it failed: one pull
 }
 
+void PullExtractor::outcomeKnown(const QString &image)
+{
+    m_currentImageDone = m_currentImageDone || image == m_currentImage;
+}
+
 QString PullExtractor::ownImage(const LogLineMatch &line, const QString &image) const
 {
     return line.match.image.isEmpty() && m_currentImageDone ? QString() : image;
@@ -167,7 +172,7 @@ bool PullExtractor::givesCauseOfCauseless(const LogLineMatch &line, const QStrin
     event.ciLine = static_cast<int>(std::min<qint64>(line.line, INT_MAX));
     event.message = truncateMessage(line.text.trimmed());
     event.httpStatus = line.match.status;
-    m_currentImageDone = m_currentImageDone || event.image == m_currentImage;
+    outcomeKnown(event.image);
     m_causeless.clear();
     return true;
 }
@@ -269,7 +274,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
             m_pending->pull = pullFor(line, image, true, Category::None);
             m_pending->pull.attempts = attempts;
             flush();
-            m_currentImageDone = m_currentImageDone || image == m_currentImage;
+            outcomeKnown(image);
             return;
         }
         // GitLab says "Using docker image sha256:… for X" again when the script starts: the
@@ -281,7 +286,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
         flush();
         m_pulls.append(pullFor(line, image, true, Category::None));
         m_lastOk = {image, match.rule->id};
-        m_currentImageDone = m_currentImageDone || image == m_currentImage;
+        outcomeKnown(image);
         return;
     case RuleKind::Backoff: {
         // kubectl describe: "Back-off pulling image X", then "Error: ImagePullBackOff".

@@ -69,6 +69,8 @@ private:
                    Category category) const;
     void addLine(const LogLineMatch &line);
     void addFailure(const LogLineMatch &line, const QString &image, const QString &tool);
+    // The outcome of a pull of this image was reported: later lines do not take it.
+    void outcomeKnown(const QString &image);
     // The image of a new pull a line starts: the one it names, else the pull's in progress
     // unless that one's outcome is known (called after flush()).
     QString ownImage(const LogLineMatch &line, const QString &image) const;
