@@ -86,8 +86,13 @@ void PullExtractor::flush()
     if (pull.event.image == m_currentImage && m_pending->lastLine >= m_currentImageLine)
         m_currentImageDone = true;
     if (!pull.event.ok && pull.event.category == Category::Unknown && pull.event.image.isEmpty() &&
-        !m_pending->unit.isEmpty())
+        !m_pending->unit.isEmpty()) {
+        // Only the last few can still get a cause: the list stays short on any log.
+        m_causeless.removeIf([&](const Causeless &c) {
+            return m_pending->lastLine - c.line > MergeDistance;
+        });
         m_causeless.append({m_pulls.size(), m_pending->lastLine, m_pending->tool});
+    }
     m_pulls.append(std::move(pull));
     m_pending.reset();
 }
