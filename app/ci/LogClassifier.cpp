@@ -219,6 +219,17 @@ void LogClassifier::Scanner::confirm(QStringView line, std::span<const unsigned>
         if (match.hasMatch()) // Vectorscan proposes, the regex decides
             m_confirmed.push_back({&rule, std::move(match)});
     }
+    // A cause inside a wrapper's own status (masks) counts only if it recurs after it.
+    for (const Confirmed &mask : m_confirmed) {
+        if (!mask.rule->masks)
+            continue;
+        const qsizetype from = mask.match.capturedStart(0), to = mask.match.capturedEnd(0);
+        for (Confirmed &c : m_confirmed)
+            if (c.rule->kind == RuleKind::Cause && c.match.capturedStart(0) < to &&
+                c.match.capturedEnd(0) > from)
+                c.match = c.rule->regex.match(line, to);
+    }
+    std::erase_if(m_confirmed, [](const Confirmed &c) { return !c.match.hasMatch(); });
     std::stable_sort(m_confirmed.begin(), m_confirmed.end(),
                      [](const Confirmed &a, const Confirmed &b) {
                          return a.rule->rank() != b.rule->rank() ? a.rule->rank() < b.rule->rank()

@@ -133,6 +133,7 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         rule.verdict = object.value(u"verdict"_s).toBool();
         rule.standalone = object.value(u"standalone"_s).toBool();
         rule.weak = object.value(u"weak"_s).toBool();
+        rule.masks = object.value(u"masks"_s).toBool();
         rule.always = object.value(u"always"_s).toBool();
         rule.namesTool = namesTool;
         rule.matchExamples = strings(object.value(u"match"_s));

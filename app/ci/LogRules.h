@@ -42,6 +42,9 @@ struct Rule
     bool terminal = false;
     bool verdict = false;
     bool weak = false;
+    // Context: the wrapper has a status of its own (docker-py's `500 Server Error for
+    // http+docker://…` is the Engine API's): a cause inside its match is not the pull's.
+    bool masks = false;
     // Exclude: the line is never about a pull, whatever it holds (a test's or a document's line).
     bool always = false;
     bool namesTool = true; // the family is a tool (not "registry", "pull", "cause")

@@ -116,6 +116,8 @@ private slots:
     void nearMiss();
 
     void everyCategoryHasItsVocabulary();
+    void wrapperStatusIsNotTheCause_data();
+    void wrapperStatusIsNotTheCause();
     void candidatesFindEveryExample();
     void prefilterPattern_data();
     void prefilterPattern();
@@ -294,6 +296,35 @@ void TestRules::nearMiss()
     const QList<const Rule *> all = m_classifier->matchingRules(line);
     const std::optional<LineMatch> match = m_classifier->classifyLine(line);
     QVERIFY2(!match || match->kind == RuleKind::Cause, qPrintable(u"matched by "_s + describe(all)));
+}
+
+void TestRules::wrapperStatusIsNotTheCause_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("category");
+    QTest::addColumn<int>("status");
+    // docker-py (Ansible, Home Assistant, compose v1) prints the Engine API's status first; the
+    // registry's cause is the message inside.
+    QTest::newRow("docker-py, dns inside")
+        << u"Can't install ghcr.io/home-assistant/amd64-hassio-supervisor:2022.08.5: 500 Server Error for http+docker://localhost/v1.41/images/create?tag=2022.08.5&fromImage=ghcr.io%2Fhome-assistant%2Famd64-hassio-supervisor: Internal Server Error (\"Get \"https://ghcr.io/v2/\": dial tcp: lookup ghcr.io on 127.0.0.11:53: no such host\")"_s
+        << u"dns"_s << 0;
+    QTest::newRow("compose v1, timeout inside")
+        << u"ERROR: for web  500 Server Error: Internal Server Error (\"Get https://registry-1.docker.io/v2/: net/http: TLS handshake timeout\")"_s
+        << u"timeout"_s << 0;
+    QTest::newRow("the registry's own 503 inside")
+        << u"500 Server Error for http+docker://localhost/v1.41/images/create?fromImage=quay.io%2Facme%2Fapi&tag=1: Internal Server Error (\"received unexpected HTTP status: 503 Service Unavailable\")"_s
+        << u"server_error"_s << 503;
+}
+
+void TestRules::wrapperStatusIsNotTheCause()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, category);
+    QFETCH(int, status);
+    const std::optional<LineMatch> match = m_classifier->classifyLine(line);
+    QVERIFY(match);
+    QCOMPARE(categoryId(match->category), category);
+    QCOMPARE(match->status, status);
 }
 
 void TestRules::everyCategoryHasItsVocabulary()
