@@ -292,7 +292,10 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
         }
     };
     consider(fail, fail ? fail->rule->category : Category::None);
-    const Confirmed *effectiveCause = context ? cause : standalone;
+    // A retry notice that says a try failed frames the cause it gives, like a wrapper (podman's
+    // "Retrying operation after 1s due to <cause>").
+    const bool framed = context || (retry && retry->rule->failure);
+    const Confirmed *effectiveCause = framed ? cause : standalone;
     consider(effectiveCause, effectiveCause ? effectiveCause->rule->category : Category::None);
     consider(backoff, Category::Backoff);
     if (!decider && failureContext) // a failure wrapper alone: a failure of unknown cause
