@@ -4,6 +4,9 @@ byte) to 0 modulo 3 is held out, every other one is for development. Lines from 
 never sit on both sides.
 
     split.py check    verify that every line and log is on the side its source says (CTest)
+    split.py reader   score holdout/reader.jsonl, a person's labels of each holdout line read
+                      alone (no thread, no classifier), against the corpus labels: the ceiling a
+                      reader of one line reaches, to set the classifier's figures beside
 """
 import hashlib
 import json
@@ -63,5 +66,37 @@ def check():
     return 1 if problems else 0
 
 
+def reader():
+    def key(text):
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    with open(os.path.join(HERE, "holdout", "reader.jsonl"), encoding="utf-8") as f:
+        answers = {entry["text_sha256"]: entry["label"] for entry in map(json.loads, f)}
+    lines = {label: [0, 0] for label in LABELS}
+    with open(os.path.join(HERE, "holdout", "lines.jsonl"), encoding="utf-8") as f:
+        for entry in map(json.loads, f):
+            if entry.get("bare"):
+                continue
+            answer = answers[key(entry["text"])]
+            if entry["label"] == "none":
+                right = answer == "none"
+            else:
+                right = answer == entry["label"] or answer in entry.get("also", [])
+            lines[entry["label"]][0] += 1
+            lines[entry["label"]][1] += right
+    print("reader of one line, holdout split\n\ncategory      lines  recall")
+    for label in CATEGORIES + ["ok"]:
+        total, right = lines[label]
+        print("%-12s %6d  %5.1f%%" % (label, total, 100.0 * right / total))
+    positives = sum(lines[label][0] for label in CATEGORIES + ["ok"])
+    found = sum(lines[label][1] for label in CATEGORIES + ["ok"])
+    negatives, kept = lines["none"]
+    print("%-12s %6d  %5.1f%%" % ("all", positives, 100.0 * found / positives))
+    print("negatives    %6d  false events %.1f%%" % (negatives, 100.0 * (negatives - kept) / negatives))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(check() if sys.argv[1:] == ["check"] else (print(__doc__) or 2))
+    commands = {"check": check, "reader": reader}
+    command = commands.get(sys.argv[1]) if len(sys.argv) == 2 else None
+    sys.exit(command() if command else (print(__doc__) or 2))
