@@ -244,7 +244,7 @@ void ExportDialog::startExport()
     QList<ReportRequest> requests;
     for (auto it = m_reports.cbegin(); it != m_reports.cend(); ++it) {
         if (it.value()->isChecked())
-            requests << ReportRequest{it.key(), m_state->filter(), range, m_state->bucketMs(now)};
+            requests << ReportRequest{it.key(), m_state->filter(), range, m_state->bucketMs(now), {}};
     }
     m_pendingChart.reset();
     if (m_chart && m_chartBox->isChecked())

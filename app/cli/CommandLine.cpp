@@ -84,7 +84,7 @@ int runDemo(const QStringList &arguments)
 int runExport(const QStringList &arguments)
 {
     const QCommandLineOption report(QStringLiteral("report"),
-                                    QStringLiteral("events, availability, breakdown or compare."),
+                                    QStringLiteral("events, availability, breakdown, compare or verdicts."),
                                     QStringLiteral("KIND"));
     const QCommandLineOption from(QStringLiteral("from"),
                                   QStringLiteral("Start (ISO 8601 or -7d)."), QStringLiteral("T"));
@@ -105,54 +105,34 @@ int runExport(const QStringList &arguments)
     if (!parser.positionalArguments().mid(1).isEmpty())
         return fail(QStringLiteral("export: unexpected argument \"%1\"")
                         .arg(parser.positionalArguments().at(1)));
-    if (const Result<Config> config = loadConfig(parser); !config)
+    const Result<Config> config = loadConfig(parser);
+    if (!config)
         return fail(config.error());
 
     ReportRequest request;
     const std::optional<ReportKind> kind = reportFromId(parser.value(report));
     if (!kind)
-        return fail(QStringLiteral("export: --report must be events, availability, breakdown or "
-                                   "compare, got \"%1\"")
+        return fail(QStringLiteral("export: --report must be events, availability, breakdown, "
+                                   "compare or verdicts, got \"%1\"")
                         .arg(parser.value(report)));
     request.kind = *kind;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    request.range = TimeRange{now - qint64(30) * 86400000, now};
-    if (parser.isSet(from)) {
-        const Result<qint64> t = timeformat::parseTime(parser.value(from), now);
-        if (!t)
-            return fail(QStringLiteral("export: --from: ") + t.error());
-        request.range.from = *t;
-    }
-    if (parser.isSet(to)) {
-        const Result<qint64> t = timeformat::parseTime(parser.value(to), now);
-        if (!t)
-            return fail(QStringLiteral("export: --to: ") + t.error());
-        request.range.to = *t;
-    }
-    if (request.range.to < request.range.from)
-        return fail(QStringLiteral("export: --from is after --to"));
+    const Result<TimeRange> range = timeRange(parser, from, to);
+    if (!range)
+        return fail(QStringLiteral("export: ") + range.error());
+    request.range = *range;
     const Result<qint64> width = timeformat::parseDuration(parser.value(bucket));
     if (!width || *width < 60000 || *width % 60000 != 0)
         return fail(QStringLiteral("export: --bucket must be a whole number of minutes such as 1h "
                                    "or 1d, got \"%1\"")
                         .arg(parser.value(bucket)));
     request.bucketMs = *width;
+    request.verdicts = verdictSettings(*config);
 
-    const QString path = dbPath(parser);
-    if (!QFileInfo::exists(path))
-        return fail(QStringLiteral("%1: no history here (create one with pullwatch demo or "
-                                   "pullwatch probe, or pass --db)")
-                        .arg(path));
-    Result<std::unique_ptr<HistoryStore>> store =
-        openHistory(path, HistoryAccess::ReadOnly);
+    Result<std::unique_ptr<HistoryStore>> store = openForReading(parser);
     if (!store)
         return fail(store.error());
-    const QList<ImageInfo> known = (*store)->images();
-    for (const QString &ref : parser.values(image)) {
-        if (std::none_of(known.begin(), known.end(),
-                         [&](const ImageInfo &i) { return i.image == ref; }))
-            return fail(QStringLiteral("export: --image: no image \"%1\" in %2").arg(ref, path));
-    }
+    if (const Status known = checkImages(**store, parser.values(image)); !known)
+        return fail(QStringLiteral("export: ") + known.error());
     request.filter.images = parser.values(image);
     request.filter.groups = parser.values(group);
 
@@ -244,9 +224,11 @@ void printUsage()
         "                                                        store the pulls of CI logs\n"
         "       pullwatch serve                                  probe on schedule until stopped\n"
         "       pullwatch demo --events N --db PATH              write a synthetic history\n"
-        "       pullwatch export --report events|availability|breakdown|compare\n"
+        "       pullwatch export --report events|availability|breakdown|compare|verdicts\n"
         "                 [--from T] [--to T] [--bucket 1h|1d] [--image REF] [--group G] "
-        "[--out FILE]"));
+        "[--out FILE]\n"
+        "       pullwatch explain [--from T] [--to T] [--image REF] [--group G] [--summary]\n"
+        "                                                        why each failed CI pull failed"));
 }
 } // namespace
 
@@ -300,6 +282,8 @@ int run(const QStringList &arguments)
         return runClassify(arguments);
     if (command == QLatin1StringView("ingest"))
         return runIngest(arguments);
+    if (command == QLatin1StringView("explain"))
+        return runExplain(arguments);
     if (command == QLatin1StringView("help")) {
         printUsage();
         return Success;

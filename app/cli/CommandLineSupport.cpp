@@ -3,10 +3,17 @@
 #include "cli/CommandLine.h"
 #include "history/OpenHistory.h"
 
+#include "TimeFormat.h"
+
 #include <nlohmann/json.hpp>
+
+#include <QDateTime>
+#include <QFileInfo>
 
 #include <cstdio>
 #include <unistd.h>
+
+using namespace Qt::StringLiterals;
 
 namespace pw::cli {
 
@@ -60,6 +67,53 @@ QString historyLocation(const QString &given)
 QString dbPath(const QCommandLineParser &parser)
 {
     return historyLocation(parser.value(DbOption));
+}
+
+Result<TimeRange> timeRange(const QCommandLineParser &parser, const QCommandLineOption &from,
+                            const QCommandLineOption &to)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    TimeRange range{now - qint64(30) * 86400000, now};
+    for (const auto &[option, end] :
+         {std::pair{&from, &range.from}, std::pair{&to, &range.to}}) {
+        if (!parser.isSet(*option))
+            continue;
+        const Result<qint64> t = timeformat::parseTime(parser.value(*option), now);
+        if (!t)
+            return Error{u"--%1: %2"_s.arg(option->names().constFirst(), t.error())};
+        *end = *t;
+    }
+    if (range.to < range.from)
+        return Error{u"--from is after --to"_s};
+    return range;
+}
+
+Result<std::unique_ptr<HistoryStore>> openForReading(const QCommandLineParser &parser)
+{
+    const QString path = dbPath(parser);
+    if (!QFileInfo::exists(path))
+        return Error{u"%1: no history here (create one with pullwatch demo or pullwatch probe, "
+                     "or pass --db)"_s.arg(path)};
+    return openHistory(path, HistoryAccess::ReadOnly);
+}
+
+Status checkImages(const HistoryStore &store, const QStringList &images)
+{
+    const QList<ImageInfo> known = store.images();
+    for (const QString &ref : images) {
+        if (std::none_of(known.begin(), known.end(),
+                         [&](const ImageInfo &i) { return i.image == ref; }))
+            return Error{u"--image: no image \"%1\" in %2"_s.arg(ref, store.location())};
+    }
+    return {};
+}
+
+VerdictSettings verdictSettings(const Config &config)
+{
+    VerdictSettings settings;
+    for (const ImageConfig &image : config.images)
+        settings.probeIntervalMs.insert(image.canonical, image.intervalMs);
+    return settings;
 }
 
 void printJsonLine(const nlohmann::ordered_json &line)

@@ -23,7 +23,8 @@ enum class Profile
     Nixery,
     SelfHosted,
     DockerHub,
-    Flaky
+    Flaky,
+    CiOnly // pulled by CI jobs, never probed: nothing to judge its failures by
 };
 
 struct DemoImage
@@ -51,6 +52,8 @@ constexpr DemoImage Images[] = {
      14 * Day},
     {"quay.io/prometheus/node-exporter:v1.8.2", "quay.io", "", "", Profile::Flaky, 0.10, 900,
      30 * Day},
+    {"mcr.microsoft.com/mssql/server:2022-latest", "mcr.microsoft.com", "", "", Profile::CiOnly,
+     0.02, 4200, 30 * Day},
 };
 constexpr int ImageCount = int(std::size(Images));
 
@@ -234,6 +237,10 @@ std::vector<Outage> planOutages(const DemoImage &image, qint64 from, qint64 to, 
             meanGapHours = 60;
             o = {0, 0, unit(rng) < 0.6 ? Category::Dns : Category::NotFound, 0.85};
             break;
+        case Profile::CiOnly:
+            meanGapHours = 120;
+            o = {0, 0, Category::ServerError, 0.5};
+            break;
         }
         t += qint64(gapHours(rng) * meanGapHours * double(Hour));
         if (t >= to)
@@ -380,7 +387,7 @@ PullEvent DemoHistory::State::next()
     ImageState &state = states[size_t(i)];
     e.image = refs[i];
     e.registry = registries[i];
-    e.source = unit(rng) < 0.75 ? Source::Probe : Source::Ci;
+    e.source = image.profile != Profile::CiOnly && unit(rng) < 0.75 ? Source::Probe : Source::Ci;
 
     while (e.ts >= state.nextDigestChange) {
         state.digest = digestFor(image.ref, ++state.generation);
@@ -395,11 +402,12 @@ PullEvent DemoHistory::State::next()
     Category failure = Category::None;
     if (e.cold) {
         // After a nixpkgs update nixery builds the image on the first pulls: minutes, not
-        // seconds, and clients with a two-minute timeout give up.
+        // seconds. A job that waits a minute for its pod gives up; the probes wait five.
         latency = 50000 * std::exp(0.6 * normal(rng));
-        if (latency > 120000 || unit(rng) < 0.25) {
+        const double gaveUpAfter = e.source == Source::Ci ? 60000 : 300000;
+        if (latency > gaveUpAfter) {
             failure = Category::Timeout;
-            latency = 120000;
+            latency = gaveUpAfter;
         }
     }
     if (failure == Category::None && state.outageIndex < state.outages.size()) {
@@ -414,6 +422,8 @@ PullEvent DemoHistory::State::next()
     }
     if (failure == Category::None && unit(rng) < 0.002)
         failure = Category::Transport;
+    if (failure == Category::None && e.source == Source::Ci && unit(rng) < 0.003)
+        failure = Category::Dns; // the runner's resolver, while the registry answers probes
     if (failure != Category::None && e.source == Source::Ci && unit(rng) < 0.08)
         failure = Category::Backoff; // kubelet only said "Back-off pulling image"
 
@@ -425,7 +435,9 @@ PullEvent DemoHistory::State::next()
         e.httpStatus = e.ok ? 200 : statusFor(failure);
         e.bytes = e.ok && unit(rng) < 0.1 ? 20000000 + qint64(unit(rng) * 30000000) : 0;
     } else {
-        e.latencyMs = unit(rng) < 0.6 ? qint64(latency * 1.4) : -1;
+        e.latencyMs = failure == Category::Timeout ? qint64(latency)
+                      : unit(rng) < 0.6           ? qint64(latency * 1.4)
+                                                  : -1;
         e.httpStatus = statusFor(failure);
         if (jobPullsLeft-- <= 0) { // a CI job pulls several images before the next starts
             const bool github = unit(rng) < 0.65;

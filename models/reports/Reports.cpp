@@ -6,8 +6,8 @@
 namespace pw {
 
 namespace {
-constexpr std::array<const char *, 4> ReportIds = {"events", "availability", "breakdown",
-                                                   "compare"};
+constexpr std::array<const char *, 5> ReportIds = {"events", "availability", "breakdown",
+                                                   "compare", "verdicts"};
 
 void addOptional(CsvWriter &csv, qint64 value)
 {
@@ -163,6 +163,37 @@ Result<qint64> writeCompare(const HistoryStore &store, const ReportRequest &r, C
         return Error{f.error()};
     return qint64(rows->size());
 }
+Result<qint64> writeVerdicts(const HistoryStore &store, const ReportRequest &r, CsvWriter &csv)
+{
+    const Result<QList<CiVerdict>> rows = VerdictEngine(store, r.verdicts).explain(r.filter, r.range);
+    if (!rows)
+        return Error{rows.error()};
+    csv.addHeader({"ts", "image", "registry", "ci_provider", "ci_repo", "ci_job_name", "ci_job_url",
+                   "category", "verdict", "probes", "probes_ok", "probe_p50_ms", "probe_max_ms",
+                   "cold", "advice"});
+    for (const CiVerdict &v : *rows) {
+        csv.addTimestamp(v.event.ts);
+        csv.addText(v.event.image);
+        csv.addText(v.event.registry);
+        addTextOrEmpty(csv, v.event.ci.provider);
+        addTextOrEmpty(csv, v.event.ci.repo);
+        addTextOrEmpty(csv, v.event.ci.jobName);
+        addTextOrEmpty(csv, v.event.ci.jobUrl);
+        csv.addText(categoryId(v.event.category == Category::None ? Category::Unknown
+                                                                   : v.event.category));
+        csv.addText(verdictId(v.verdict));
+        csv.addInteger(v.evidence.probes);
+        csv.addInteger(v.evidence.probesOk);
+        addOptional(csv, v.evidence.p50Ms);
+        addOptional(csv, v.evidence.maxMs);
+        csv.addText(v.evidence.cold ? QLatin1StringView("true") : QLatin1StringView("false"));
+        csv.addText(v.advice);
+        csv.endRow();
+    }
+    if (Status f = finish(csv); !f)
+        return Error{f.error()};
+    return qint64(rows->size());
+}
 } // namespace
 
 std::optional<ReportKind> reportFromId(QStringView id)
@@ -192,6 +223,8 @@ Result<qint64> writeReport(const HistoryStore &store, const ReportRequest &reque
         return writeBreakdown(store, request, csv);
     case ReportKind::Compare:
         return writeCompare(store, request, csv);
+    case ReportKind::Verdicts:
+        return writeVerdicts(store, request, csv);
     }
     return Error{QStringLiteral("unknown report")};
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/Verdicts.h"
 #include "history/HistoryStore.h"
 
 #include <QIODevice>
@@ -15,7 +16,8 @@ enum class ReportKind
     Events,
     Availability,
     Breakdown,
-    Compare
+    Compare,
+    Verdicts
 };
 
 std::optional<ReportKind> reportFromId(QStringView id);
@@ -27,6 +29,7 @@ struct ReportRequest
     EventFilter filter;
     TimeRange range;
     qint64 bucketMs = 3600 * 1000;
+    VerdictSettings verdicts; // probe intervals from the config (the verdicts report)
 };
 
 // Progress of a long report: rows written so far. Returning false cancels it.

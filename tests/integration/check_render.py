@@ -49,8 +49,8 @@ def main():
     timeline = subprocess.run([pullwatch, "render", "--view", "timeline", "--db", db, "--out",
                                os.path.join(work, "t.png"), "--from", "-7d"],
                               capture_output=True, text=True)
-    check("6 images x 169 buckets" in timeline.stderr,
-          f"timeline: 6 demo images, 7 days of hourly buckets ({timeline.stderr.strip()})")
+    check("7 images x 169 buckets" in timeline.stderr,
+          f"timeline: 7 demo images, 7 days of hourly buckets ({timeline.stderr.strip()})")
 
     bad = [
         (["--view", "graphs", "--out", "x.png"], "--view must be overview, timeline, breakdown"),

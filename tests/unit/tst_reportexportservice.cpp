@@ -59,7 +59,7 @@ private slots:
 private:
     ReportRequest request(ReportKind kind, const EventFilter &filter = {}) const
     {
-        return ReportRequest{kind, filter, m_range, 3600 * 1000};
+        return ReportRequest{kind, filter, m_range, 3600 * 1000, {}};
     }
 
     TestDir m_history;

@@ -157,7 +157,7 @@ private:
     {
         QBuffer buffer;
         buffer.open(QIODevice::WriteOnly);
-        const Result<qint64> rows = writeReport(*m_store, {kind, filter, Range, bucketMs}, &buffer);
+        const Result<qint64> rows = writeReport(*m_store, {kind, filter, Range, bucketMs, {}}, &buffer);
         if (!rows) {
             qWarning("report failed: %s", qPrintable(rows.error()));
             return {};
@@ -290,7 +290,7 @@ private slots:
         QBuffer buffer;
         buffer.open(QIODevice::WriteOnly);
         const Result<qint64> rows =
-            writeReport(*m_store, {kind, {}, {T0 + 100 * Day, T0 + 101 * Day}, bucketMs}, &buffer);
+            writeReport(*m_store, {kind, {}, {T0 + 100 * Day, T0 + 101 * Day}, bucketMs, {}}, &buffer);
         QVERIFY(rows.ok());
         QCOMPARE(*rows, 0);
         QCOMPARE(buffer.data(), QByteArray(header.join(u',').toUtf8() + "\r\n"));
