@@ -113,7 +113,7 @@ QString readableDuration(qint64 ms)
 {
     if (ms < 1000)
         return u"%1 ms"_s.arg(ms);
-    if (ms < 60'000)
+    if (ms < 120'000) // "71 s", as the seed case's cold build is quoted
         return u"%1 s"_s.arg(double(ms) / 1000.0, 0, 'f', ms < 10'000 ? 1 : 0);
     const qint64 s = (ms + 500) / 1000;
     return s % 60 ? u"%1 min %2 s"_s.arg(s / 60).arg(s % 60) : u"%1 min"_s.arg(s / 60);
@@ -137,8 +137,9 @@ QString verdictAdvice(const CiVerdict &v)
     case Verdict::RegistryOutage:
         return u"wait for the registry, or pull from a mirror or a self-hosted copy"_s;
     case Verdict::SlowPull:
+        // Longer than the slowest probe and than the job already waited in vain.
         return u"wait at least %1 s for this image, pre-pull it, or self-host it"_s.arg(
-            waitSeconds(std::max<qint64>(e.maxMs, 0)));
+            waitSeconds(std::max({e.maxMs, v.event.latencyMs, qint64(0)})));
     case Verdict::RunnerSide:
         return runnerAdvice(v.event.category);
     case Verdict::NoEvidence:
