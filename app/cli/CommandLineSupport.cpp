@@ -113,6 +113,12 @@ VerdictSettings verdictSettings(const Config &config)
     VerdictSettings settings;
     for (const ImageConfig &image : config.images)
         settings.probeIntervalMs.insert(image.canonical, image.intervalMs);
+    settings.onDemandRegistries.clear();
+    if (isOnDemand(config.registries, u"nixery.dev"_s))
+        settings.onDemandRegistries.insert(u"nixery.dev"_s);
+    for (const RegistryConfig &registry : config.registries)
+        if (isOnDemand(config.registries, registry.host))
+            settings.onDemandRegistries.insert(registry.host);
     return settings;
 }
 

@@ -126,7 +126,7 @@ QString logLine(const ProbeResult &result)
 int runProbe(const QStringList &arguments)
 {
     const QCommandLineOption deep(u"deep"_s, u"Also fetch the manifest and every blob."_s);
-    const QCommandLineOption timeout(u"timeout"_s, u"Seconds per probe (default 30, nixery 300)."_s,
+    const QCommandLineOption timeout(u"timeout"_s, u"Seconds per probe (default 30; 300 on an on-demand registry such as nixery)."_s,
                                      u"S"_s);
     const QCommandLineOption insecure(u"insecure"_s, u"Use plain HTTP for every registry."_s);
     const QCommandLineOption noStore(u"no-store"_s, u"Do not add the results to the history."_s);
@@ -166,6 +166,7 @@ int runProbe(const QStringList &arguments)
         store = std::move(*opened);
     }
     ProbeRecorder recorder(store.get());
+    recorder.setRegistries(config->registries);
     RegistryClient client(config->registries, CredentialStore());
     client.setInsecure(parser.isSet(insecure));
 

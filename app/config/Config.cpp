@@ -112,7 +112,7 @@ private:
 
     void readRegistry(const Node &n, Config &config)
     {
-        allowKeys(n, {"host", "insecure", "ca_file", "auth"});
+        allowKeys(n, {"host", "insecure", "ca_file", "auth", "on_demand"});
         RegistryConfig registry;
         registry.host = string(n, "host", NonEmpty);
         if (!failed() && (hasSpace(registry.host) || registry.host.contains(u'/')))
@@ -125,6 +125,8 @@ private:
         }
         if (find(n, "insecure"))
             registry.insecure = boolean(n, "insecure");
+        if (find(n, "on_demand"))
+            registry.onDemand = boolean(n, "on_demand");
         readCaFile(n, registry);
         if (const json *auth = find(n, "auth"); auth && !auth->is_object())
             failValue(n, "auth", u"\"auth\" must be an object, got "_s + describe(*auth));
@@ -380,6 +382,14 @@ const ImageConfig *Config::image(const QString &ref) const
         return image.ref == ref || image.canonical == ref;
     });
     return it == images.cend() ? nullptr : &*it;
+}
+
+bool isOnDemand(const QList<RegistryConfig> &registries, const QString &host)
+{
+    for (const RegistryConfig &registry : registries)
+        if (registry.host == host && registry.onDemand)
+            return *registry.onDemand;
+    return host == u"nixery.dev"_s;
 }
 
 } // namespace pw

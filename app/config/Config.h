@@ -25,9 +25,15 @@ struct RegistryConfig
     QString username;
     QString usernameEnv;
     QString passwordEnv; // variable holding the password ("basic") or the token ("token")
+    // Builds images when asked, like nixery: long probe timeouts, cold pulls marked. Unset: only
+    // nixery.dev is.
+    std::optional<bool> onDemand;
 
     friend bool operator==(const RegistryConfig &, const RegistryConfig &) = default;
 };
+
+// Whether a registry builds images on demand: its entry's "on_demand", else true for nixery.dev.
+bool isOnDemand(const QList<RegistryConfig> &registries, const QString &host);
 
 // An image to probe on a schedule.
 struct ImageConfig

@@ -15,6 +15,7 @@ ProbeRecorder::ProbeRecorder(HistoryStore *store) : m_store(store) {}
 
 Status ProbeRecorder::syncImages(const Config &config)
 {
+    setRegistries(config.registries);
     if (!m_store)
         return {};
     for (const ImageConfig &image : config.images) {
@@ -29,7 +30,8 @@ Status ProbeRecorder::syncImages(const Config &config)
 
 void ProbeRecorder::markCold(ProbeResult &result)
 {
-    if (!result.ok || result.digest.isEmpty() || result.reference.registry != u"nixery.dev"_s)
+    if (!result.ok || result.digest.isEmpty() ||
+        !isOnDemand(m_registries, result.reference.registry))
         return;
     const QString image = result.reference.canonical();
     auto last = m_lastDigest.find(image);

@@ -13,9 +13,9 @@ RegistryClient::RegistryClient(QList<RegistryConfig> registries, CredentialStore
       m_auth(&m_http, std::move(registries), std::move(docker), std::move(env))
 {}
 
-qint64 RegistryClient::defaultTimeoutMs(const ImageReference &reference)
+qint64 RegistryClient::defaultTimeoutMs(const ImageReference &reference) const
 {
-    return reference.registry == u"nixery.dev"_s ? NixeryTimeoutMs : DefaultTimeoutMs;
+    return isOnDemand(m_registries, reference.registry) ? OnDemandTimeoutMs : DefaultTimeoutMs;
 }
 
 bool RegistryClient::isLoopback(const QString &registry)

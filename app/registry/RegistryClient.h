@@ -21,8 +21,8 @@ class RegistryClient : public QObject
     Q_OBJECT
 public:
     static constexpr qint64 DefaultTimeoutMs = 30'000;
-    // Nixery builds an image on the first request for it: minutes, not seconds.
-    static constexpr qint64 NixeryTimeoutMs = 300'000;
+    // An on-demand registry (nixery) builds an image on the first request for it: minutes.
+    static constexpr qint64 OnDemandTimeoutMs = 300'000;
     static constexpr int DefaultMaxPerHost = 6; // also HttpClient's connections per origin
     // A TLS server on loopback answers a ClientHello within milliseconds; a plain HTTP server
     // may wait for a line end forever. Past this, a loopback registry is tried over HTTP.
@@ -48,7 +48,8 @@ public:
     // While a registry is backing off after 429s: until when (epoch ms), else 0.
     qint64 backoffUntilMs(const QString &registry) const;
 
-    static qint64 defaultTimeoutMs(const ImageReference &reference);
+    // Minutes for an on-demand registry (the config's "on_demand", nixery.dev by default).
+    qint64 defaultTimeoutMs(const ImageReference &reference) const;
     // How a registry is reached: https://registry-1.docker.io for docker.io; plain HTTP with
     // `--insecure` or "insecure": true; HTTPS checked against the system store and the
     // registry's ca_file otherwise, except for a loopback registry the config says nothing

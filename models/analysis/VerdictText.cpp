@@ -192,7 +192,9 @@ QString verdictSentence(const CiVerdict &v)
         const QString all = e.probesOk == e.probes
                                 ? u"%1 all succeeded"_s.arg(around)
                                 : u"%1 of %2 succeeded"_s.arg(e.probesOk).arg(around);
-        const QString cold = e.cold ? u" (a cold build after a digest change)"_s : QString();
+        const QString cold = e.cold       ? u" (a cold build after a digest change)"_s
+                             : e.onDemand ? u" (%1 builds images on demand)"_s.arg(v.event.registry)
+                                          : QString();
         return u"%1; %2, the slowest took %3%4: a slow pull, not an outage — %5."_s.arg(
             head, all, readableDuration(e.maxMs), cold, v.advice);
     }

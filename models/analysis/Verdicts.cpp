@@ -307,6 +307,7 @@ Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings 
                                 window, jobWait, settings.slowProbeMs);
             v.evidence.sameImage = false;
         }
+        v.evidence.onDemand = settings.onDemandRegistries.contains(e.registry);
         v.evidence.neverOk =
             out.probes.everProbed.contains(id) && !out.probes.everOk.contains(id);
         v.verdict = decide(e.category, v.evidence);

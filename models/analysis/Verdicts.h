@@ -3,6 +3,7 @@
 #include "history/HistoryStore.h"
 
 #include <QHash>
+#include <QSet>
 #include <QList>
 
 #include <array>
@@ -43,7 +44,8 @@ struct VerdictEvidence
     qint64 probesOk = 0;
     qint64 p50Ms = -1; // latency of the successful probes; -1 when none
     qint64 maxMs = -1;
-    bool cold = false;    // a successful probe among them was a cold pull (built on demand)
+    bool cold = false;     // a successful probe among them was a cold pull (built on demand)
+    bool onDemand = false; // the registry builds images on demand
     bool slow = false;    // a successful probe took longer than the job could wait
     bool neverOk = false; // the image was probed before and no probe ever succeeded
     std::array<qint64, CategoryCount> failures{}; // the failed probes by category
@@ -84,6 +86,9 @@ struct VerdictSettings
     // How often each image is probed (canonical reference -> ms), from the config.
     QHash<QString, qint64> probeIntervalMs;
     qint64 defaultIntervalMs = 5 * 60 * 1000;
+    // Registries that build images on demand (the config's "on_demand"; nixery.dev by default):
+    // their slow pulls are builds, and the sentence says so.
+    QSet<QString> onDemandRegistries{QStringLiteral("nixery.dev")};
     // A successful probe slower than this is slow even when the job's wait is unknown.
     qint64 slowProbeMs = 30 * 1000;
 

@@ -25,6 +25,7 @@ private slots:
     void broken_data();
     void broken();
     void insecureIsThreeWay();
+    void onDemandIsAProperty();
     void caFile_data();
     void caFile();
 };
@@ -398,6 +399,28 @@ void TestConfig::insecureIsThreeWay()
     QVERIFY(!config->registries[0].insecure.has_value());
     QCOMPARE(config->registries[1].insecure, std::optional<bool>(false));
     QCOMPARE(config->registries[2].insecure, std::optional<bool>(true));
+}
+
+// Teams run their own nixery: "on_demand" makes any registry one; nixery.dev is by default and
+// can be told otherwise.
+void TestConfig::onDemandIsAProperty()
+{
+    const pw::Result<pw::Config> config = pw::Config::parse(
+        R"({"registries": [{"host": "nix.example.org:8443", "on_demand": true},
+                           {"host": "nixery.dev", "on_demand": false}, {"host": "b:5000"}]})",
+        u"config.json"_s);
+    QVERIFY2(config.ok(), qPrintable(config ? QString() : config.error()));
+    QVERIFY(pw::isOnDemand(config->registries, u"nix.example.org:8443"_s));
+    QVERIFY(!pw::isOnDemand(config->registries, u"nixery.dev"_s));
+    QVERIFY(!pw::isOnDemand(config->registries, u"b:5000"_s));
+    QVERIFY(pw::isOnDemand({}, u"nixery.dev"_s));
+    QVERIFY(!pw::isOnDemand({}, u"ghcr.io"_s));
+
+    const pw::Result<pw::Config> bad = pw::Config::parse(
+        R"({"registries": [{"host": "a:5000", "on_demand": "yes"}]})", u"config.json"_s);
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().startsWith(u"config.json:1:"_s) && bad.error().contains(u"on_demand"_s),
+             qPrintable(bad.error()));
 }
 
 namespace {

@@ -1,4 +1,6 @@
+#include "registry/ProbeRecorder.h"
 #include "registry/ProbeResult.h"
+#include "registry/RegistryClient.h"
 #include "net/HttpFailure.h"
 
 #include "testutil.h"
@@ -264,6 +266,54 @@ private slots:
         const PullEvent event = result.toEvent();
         QCOMPARE(event.message, expected);
         QVERIFY(event.message.toUtf8().size() <= PullEvent::MaxMessageBytes);
+    }
+
+    // A successful probe of an on-demand registry that sees a new digest is cold; the same
+    // digest again is warm; other registries are never cold. "on_demand" decides, nixery.dev
+    // by default; on-demand registries get the long timeout too.
+    void coldPullsOfOnDemandRegistries()
+    {
+        const auto result = [](const QString &ref, const QString &digest) {
+            ProbeResult r;
+            r.reference = *ImageReference::parse(ref);
+            r.ok = true;
+            r.digest = digest;
+            return r;
+        };
+        const QString a = u"sha256:"_s + QString(64, u'a');
+        const QString b = u"sha256:"_s + QString(64, u'b');
+        ProbeRecorder recorder;
+        RegistryConfig own;
+        own.host = u"nix.example.org:8443"_s;
+        own.onDemand = true;
+        recorder.setRegistries({own});
+        QList<bool> cold;
+        for (const auto &[ref, digest] :
+             {std::pair{u"nixery.dev/shell/jq"_s, a}, {u"nixery.dev/shell/jq"_s, a},
+              {u"nixery.dev/shell/jq"_s, b}, {u"nix.example.org:8443/shell/jq"_s, a},
+              {u"nix.example.org:8443/shell/jq"_s, a}, {u"ghcr.io/acme/app"_s, a},
+              {u"ghcr.io/acme/app"_s, b}}) {
+            ProbeResult r = result(ref, digest);
+            recorder.markCold(r);
+            cold.push_back(r.cold);
+        }
+        QCOMPARE(cold, (QList<bool>{true, false, true, true, false, false, false}));
+
+        RegistryConfig off;
+        off.host = u"nixery.dev"_s;
+        off.onDemand = false;
+        recorder.setRegistries({off});
+        ProbeResult r = result(u"nixery.dev/shell/git"_s, a);
+        recorder.markCold(r);
+        QVERIFY(!r.cold);
+
+        RegistryClient client({own}, CredentialStore({}, {}));
+        QCOMPARE(client.defaultTimeoutMs(*ImageReference::parse(u"nix.example.org:8443/shell"_s)),
+                 RegistryClient::OnDemandTimeoutMs);
+        QCOMPARE(client.defaultTimeoutMs(*ImageReference::parse(u"nixery.dev/shell"_s)),
+                 RegistryClient::OnDemandTimeoutMs);
+        QCOMPARE(client.defaultTimeoutMs(*ImageReference::parse(u"ghcr.io/acme/app"_s)),
+                 RegistryClient::DefaultTimeoutMs);
     }
 };
 

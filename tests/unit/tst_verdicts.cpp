@@ -120,7 +120,7 @@ private slots:
         QTest::newRow("warm but slower than the job waited: a slow pull")
             << QList<ProbeSpec>{{-4, Category::None, 48000}, {2, Category::None, 41000}}
             << Category::Canceled << qint64(30000) << fiveMin << Verdict::SlowPull
-            << u"the slowest took 48 s: a slow pull"_s;
+            << u"the slowest took 48 s (nixery.dev builds images on demand): a slow pull"_s;
         QTest::newRow("the job waited longer than the registry took: not a slow pull")
             << QList<ProbeSpec>{{-4, Category::None, 48000}, {2, Category::None, 41000}}
             << Category::Timeout << qint64(120000) << fiveMin << Verdict::RunnerSide
