@@ -39,7 +39,7 @@ def main():
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
     db = os.path.join(workdir, "explain.db")
-    subprocess.run([pullwatch, "demo", "--events", "60000", "--db", db], check=True,
+    subprocess.run([pullwatch, "demo", "--events", "200000", "--db", db], check=True,
                    capture_output=True)
 
     out = run(pullwatch, "explain", "--db", db, *RANGE)
