@@ -241,7 +241,8 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
 {
     // m_confirmed is sorted by rank: the first of a kind is its best (most specific category).
     const Confirmed *fail = nullptr, *cause = nullptr, *standalone = nullptr, *backoff = nullptr,
-                    *ok = nullptr, *retry = nullptr, *start = nullptr, *context = nullptr;
+                    *ok = nullptr, *retry = nullptr, *start = nullptr, *abandon = nullptr,
+                    *context = nullptr;
     bool failureContext = false;
     bool strongContext = false;
     bool excluded = false;
@@ -258,6 +259,7 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
         case RuleKind::Ok: first = &ok; break;
         case RuleKind::Retry: first = &retry; break;
         case RuleKind::Start: first = &start; break;
+        case RuleKind::Abandon: first = &abandon; break;
         case RuleKind::Context: {
             failureContext = failureContext || c.rule->failure;
             strongContext = strongContext || !c.rule->weak;
@@ -310,6 +312,10 @@ std::optional<LineMatch> LogClassifier::Scanner::decide() const
         decider = ok ? ok : retry ? retry : start;
         match.kind = decider->rule->kind;
         match.category = Category::None;
+    } else if (abandon) { // only the extractor knows whether a pull was in progress
+        decider = abandon;
+        match.kind = RuleKind::Abandon;
+        match.category = abandon->rule->category;
     } else if (cause) {
         decider = cause;
         match.kind = RuleKind::Cause;

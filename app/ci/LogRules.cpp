@@ -19,6 +19,7 @@ std::optional<RuleKind> kindFromId(const QString &id)
         {u"backoff", RuleKind::Backoff}, {u"retry", RuleKind::Retry},
         {u"start", RuleKind::Start},     {u"context", RuleKind::Context},
         {u"cause", RuleKind::Cause},     {u"exclude", RuleKind::Exclude},
+        {u"abandon", RuleKind::Abandon},
     };
     for (const auto &[name, kind] : kinds) {
         if (id == name)
@@ -49,12 +50,14 @@ int Rule::rank() const
         return CategoryCount + 1;
     case RuleKind::Start:
         return CategoryCount + 2;
-    case RuleKind::Context:
+    case RuleKind::Abandon:
         return CategoryCount + 3;
-    case RuleKind::Exclude:
+    case RuleKind::Context:
         return CategoryCount + 4;
+    case RuleKind::Exclude:
+        return CategoryCount + 5;
     }
-    return CategoryCount + 5;
+    return CategoryCount + 6;
 }
 
 Status RuleSet::add(Rule rule, const QString &where)
@@ -68,9 +71,10 @@ Status RuleSet::add(Rule rule, const QString &where)
     }
     if (rule.pattern.isEmpty())
         return Error{at + u" has no \"pattern\""_s};
-    if ((rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause) &&
+    if ((rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause ||
+         rule.kind == RuleKind::Abandon) &&
         (rule.category == Category::None || rule.category == Category::Backoff))
-        return Error{at + u": a fail or cause rule needs a failure category"_s};
+        return Error{at + u": a fail, cause or abandon rule needs a failure category"_s};
     QRegularExpression::PatternOptions options = QRegularExpression::NoPatternOption;
     if (rule.caseless)
         options |= QRegularExpression::CaseInsensitiveOption;
@@ -119,7 +123,8 @@ Result<RuleSet> RuleSet::fromJson(const QByteArray &json, const QString &fileNam
         const QString category = object.value(u"category"_s).toString();
         if (rule.kind == RuleKind::Backoff) {
             rule.category = Category::Backoff;
-        } else if (rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause) {
+        } else if (rule.kind == RuleKind::Fail || rule.kind == RuleKind::Cause ||
+                   rule.kind == RuleKind::Abandon) {
             const auto parsed = categoryFromId(category);
             if (!parsed)
                 return Error{

@@ -19,6 +19,8 @@ enum class RuleKind
     Backoff, // only a back-off notice; the cause may be known from an earlier line
     Retry,   // the tool retries the current pull
     Start,   // a pull starts; names the image for later lines
+    Abandon, // the job stopped waiting (kubectl wait timed out, the job was canceled): a pull
+             // started and still without an outcome failed that way
     Context, // the line is about an image pull: a tool's wrapper, a registry URL
     Cause,   // why something failed, in the vocabulary every tool shares (Go net, x509, OCI codes)
     Exclude, // the line is about something else (a login, a push, a probe): weak contexts and
@@ -30,7 +32,7 @@ struct Rule
     QString id;
     QString family; // the rules file ("docker"), or "config"
     RuleKind kind = RuleKind::Fail;
-    Category category = Category::None; // Fail, Cause: why; Backoff: Backoff; else None
+    Category category = Category::None; // Fail, Cause, Abandon: why; Backoff: Backoff; else None
     // Context: the wrapper itself says the pull failed (without a cause on the line, a failure
     // of unknown cause); the tool prints nothing more about a pull after it (a later failure line
     // is another pull); a CI runner's verdict on the pull just before it (it joins that pull

@@ -219,6 +219,7 @@ void PullExtractor::addLine(const LogLineMatch &line)
         m_currentImage = image;
         m_currentImageLine = line.line;
         m_currentImageDone = false;
+        m_currentImageStarted = match.kind == RuleKind::Start;
     }
     if (image.isEmpty() && !m_currentImageDone)
         image = m_currentImage;
@@ -254,6 +255,18 @@ void PullExtractor::addLine(const LogLineMatch &line)
         m_pending->awaitingRetry = true;
         m_pending->closed = false;
         return;
+    case RuleKind::Abandon:
+        // The seed case: the job's wait for its pod timed out while kubelet was still pulling
+        // the image nixery was building. Without a pull in progress it says nothing about pulls.
+        if (!m_currentImage.isEmpty() && m_currentImageStarted && !m_currentImageDone &&
+            line.line - m_currentImageLine <= AbandonDistance &&
+            !(m_pending && sameImage(m_pending->pull.event.image, m_currentImage))) {
+            flush();
+            m_pulls.append(pullFor(line, m_currentImage, false, match.category));
+            outcomeKnown(m_currentImage);
+            return;
+        }
+        [[fallthrough]]; // else the cause it names may be that of a failure just reported
     case RuleKind::Cause:
         // No pull context on the line: it gives the cause of a failure just reported without one
         // ("Docker pull failed", then "toomanyrequests"); anything else (a node status error
@@ -347,6 +360,7 @@ QList<CiPull> PullExtractor::finish()
     }
     m_currentImage.clear();
     m_currentImageDone = false;
+    m_currentImageStarted = false;
     m_causeless.clear();
     m_lastOk = {};
     m_lastBackoff = {};

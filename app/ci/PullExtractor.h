@@ -33,6 +33,8 @@ struct CiPull
 //    from one whose outcome was already reported;
 //  - a failure of a unit (a compose service) that says neither why nor which image takes its
 //    cause and image from the same tool's error just after, when it is the only such failure;
+//  - a job that stops waiting (kubectl wait timed out, the job was canceled) while a pull it
+//    started has no outcome yet failed that pull that way: the job gave up, not the registry;
 //  - kubelet's back-off notices take the cause of the last failed pull of the same image in the
 //    same pod; notices about one back-off (kubectl describe lists two) and repeated successes
 //    without a new pull in between (GitLab names the image again when the script starts) count
@@ -64,6 +66,8 @@ private:
     static constexpr qint64 SummaryDistance = 50;
     // A cause outside any pull context joins a failure reported without one only right after it.
     static constexpr qint64 CauseDistance = 2;
+    // A job that gives up this many lines after a pull started without an outcome gave up on it.
+    static constexpr qint64 AbandonDistance = 1000;
 
     CiPull pullFor(const LogLineMatch &line, const QString &image, bool ok,
                    Category category) const;
@@ -87,6 +91,7 @@ private:
     QString m_currentImage;
     qint64 m_currentImageLine = 0;
     bool m_currentImageDone = false;
+    bool m_currentImageStarted = false; // named by a line that starts a pull (kubelet's Pulling)
     std::optional<Pending> m_pending;
     struct Cause
     {

@@ -36,6 +36,8 @@ const char Rules[] = R"json({"family": "test", "rules": [
  {"id": "fail.runner", "kind": "fail", "category": "unknown", "pattern": "Docker pull failed with exit code"},
  {"id": "retry.gha", "kind": "retry", "failure": true, "pattern": "back off [\\d.]+ seconds before retry"},
  {"id": "retry.layer", "kind": "retry", "pattern": "^[0-9a-f]{12}: Retrying in \\d+ seconds?$"},
+ {"id": "abandon.kubectl-wait", "kind": "abandon", "category": "timeout", "pattern": "error: timed out waiting for the condition"},
+ {"id": "abandon.canceled", "kind": "abandon", "category": "canceled", "pattern": "^The operation was canceled"},
  {"id": "backoff.kubelet", "kind": "backoff", "pattern": "Back-off pulling image \"(?<image>[^\"]+)\""},
  {"id": "ok.docker", "kind": "ok", "pattern": "Status: (?:Downloaded newer image|Image is up to date) for (?<image>\\S+)"},
  {"id": "ok.kubelet", "kind": "ok", "pattern": "Successfully pulled image \"(?<image>[^\"]+)\""}
@@ -136,6 +138,29 @@ void TestPullExtractor::extract_data()
                            {15, QString(), u"fail"_s, u"rate_limit"_s},
                            {17, busybox, u"ok"_s, QString()},
                            {18, QString(), u"fail"_s, u"rate_limit"_s}};
+    QTest::newRow("the job gave up while the image was still being pulled: the seed case")
+        << u"Pulling image \"nginx:1.25\"\n"
+           "step output\n"
+           "error: timed out waiting for the condition on pods/tools-6b4889fdfd-h7pq2\n"_s
+        << QList<Expected>{{3, nginx, u"fail"_s, u"timeout"_s}};
+    QTest::newRow("a job canceled during a docker pull canceled that pull")
+        << u"docker pull busybox\n"
+           "a603fa5e3b41: Downloading\n"
+           "##[error]The operation was canceled.\n"_s
+        << QList<Expected>{{3, busybox, u"fail"_s, u"canceled"_s}};
+    QTest::newRow("a wait that times out after the pull succeeded is not about the pull")
+        << u"Pulling image \"nginx:1.25\"\n"
+           "Successfully pulled image \"nginx:1.25\" in 1.2s\n"
+           "error: timed out waiting for the condition on pods/tools-6b4889fdfd-h7pq2\n"_s
+        << QList<Expected>{{2, nginx, u"ok"_s, QString()}};
+    QTest::newRow("a wait that times out with no pull in view is no pull")
+        << u"step output\nerror: timed out waiting for the condition on jobs/seed\n"_s
+        << QList<Expected>{};
+    QTest::newRow("a wait that times out after a failed pull adds nothing")
+        << u"Pulling image \"nginx:1.25\"\n"
+           "Failed to pull image \"nginx:1.25\": rpc error: 429 Too Many Requests\n"
+           "error: timed out waiting for the condition on pods/tools-6b4889fdfd-h7pq2\n"_s
+        << QList<Expected>{{2, nginx, u"fail"_s, u"rate_limit"_s}};
     QTest::newRow("nothing about pulls")
         << u"npm ERR! 404 Not Found\ncurl: (6) Could not resolve host\nTLS\n"_s
         << QList<Expected>{};

@@ -30,6 +30,7 @@ QString kindName(RuleKind kind)
     case RuleKind::Backoff: return u"backoff"_s;
     case RuleKind::Retry: return u"retry"_s;
     case RuleKind::Start: return u"start"_s;
+    case RuleKind::Abandon: return u"abandon"_s;
     case RuleKind::Context: return u"context"_s;
     case RuleKind::Cause: return u"cause"_s;
     case RuleKind::Exclude: return u"exclude"_s;
@@ -171,6 +172,7 @@ void TestRules::rule()
     switch (rule->kind) {
     case RuleKind::Fail:
     case RuleKind::Cause:
+    case RuleKind::Abandon:
         QVERIFY(rule->category != Category::None && rule->category != Category::Backoff);
         break;
     case RuleKind::Backoff:
