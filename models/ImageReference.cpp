@@ -252,32 +252,24 @@ QString quoted(QStringView text)
     return out;
 }
 
-struct NixeryMeta
-{
-    qsizetype leading = 0; // how many leading path segments are meta-packages
-    bool shell = false;
-    bool arm64 = false;
-};
-
-// Nixery's builder only treats the leading segments as meta-packages.
-NixeryMeta nixeryMeta(const ImageReference &ref)
-{
-    NixeryMeta meta;
-    if (ref.registry != Nixery)
-        return meta;
-    for (const QStringView segment : QStringView(ref.repository).tokenize(u'/')) {
-        if (segment == u"shell")
-            meta.shell = true;
-        else if (segment == u"arm64")
-            meta.arm64 = true;
-        else
-            break;
-        ++meta.leading;
-    }
-    return meta;
-}
-
 } // namespace
+
+NixeryPath nixeryPath(QStringView repository)
+{
+    NixeryPath path;
+    bool leading = true; // nixery's builder only treats the leading segments as meta-packages
+    for (const QStringView segment : repository.tokenize(u'/')) {
+        if (leading && segment == u"shell")
+            path.shell = true;
+        else if (leading && segment == u"arm64")
+            path.arm64 = true;
+        else {
+            leading = false;
+            path.packages.append(segment.toString());
+        }
+    }
+    return path;
+}
 
 QString ImageReference::canonical() const
 {
@@ -315,21 +307,17 @@ QString ImageReference::familiar() const
 
 QStringList ImageReference::nixeryPackages() const
 {
-    if (registry != Nixery)
-        return {};
-    QStringList packages = repository.split(u'/');
-    packages.remove(0, nixeryMeta(*this).leading);
-    return packages;
+    return registry == Nixery ? nixeryPath(repository).packages : QStringList();
 }
 
 bool ImageReference::nixeryShell() const
 {
-    return nixeryMeta(*this).shell;
+    return registry == Nixery && nixeryPath(repository).shell;
 }
 
 bool ImageReference::nixeryArm64() const
 {
-    return nixeryMeta(*this).arm64;
+    return registry == Nixery && nixeryPath(repository).arm64;
 }
 
 Result<ImageReference> ImageReference::parse(QStringView text)

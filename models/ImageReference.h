@@ -8,6 +8,16 @@
 
 namespace pw {
 
+// An image name read the way nixery's builder reads it: leading meta-packages ("shell" adds a
+// shell and core tools, "arm64" builds for aarch64), then one package per path segment.
+struct NixeryPath
+{
+    QStringList packages; // as written: lowercase, "." walks nested attributes
+    bool shell = false;
+    bool arm64 = false;
+};
+NixeryPath nixeryPath(QStringView repository);
+
 // An image reference read the way `docker pull` reads it (distribution/reference
 // ParseNormalizedNamed + TagNameOnly): "busybox" is docker.io/library/busybox:latest.
 struct ImageReference

@@ -228,7 +228,8 @@ void printUsage()
         "                 [--from T] [--to T] [--bucket 1h|1d] [--image REF] [--group G] "
         "[--out FILE]\n"
         "       pullwatch explain [--from T] [--to T] [--image REF] [--group G] [--summary]\n"
-        "                                                        why each failed CI pull failed"));
+        "                                                        why each failed CI pull failed\n"
+        "       pullwatch selfhost REF --to REPO [--out DIR]      mirror or rebuild an image"));
 }
 } // namespace
 
@@ -284,6 +285,8 @@ int run(const QStringList &arguments)
         return runIngest(arguments);
     if (command == QLatin1StringView("explain"))
         return runExplain(arguments);
+    if (command == QLatin1StringView("selfhost"))
+        return runSelfhost(arguments);
     if (command == QLatin1StringView("help")) {
         printUsage();
         return Success;

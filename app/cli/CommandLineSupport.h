@@ -48,5 +48,6 @@ int runServe(const QStringList &arguments);
 int runClassify(const QStringList &arguments);
 int runIngest(const QStringList &arguments);
 int runExplain(const QStringList &arguments);
+int runSelfhost(const QStringList &arguments);
 
 } // namespace pw::cli
