@@ -20,6 +20,9 @@ constexpr std::array<const char *, VerdictCount> VerdictIds = {
 
 constexpr qint64 MinWindowMs = 10 * 60 * 1000;
 constexpr qint64 MinSlowMs = 5 * 1000;
+// A cold pull this slow was a build; a registry answers a manifest in milliseconds. (The first
+// probe of a fresh history counts as cold too, however fast: that one is no build.)
+constexpr qint64 ColdBuildMs = 2 * 1000;
 
 bool registrySideCategory(Category c)
 {
@@ -88,13 +91,13 @@ VerdictEvidence gather(std::span<const Probe> probes, qint64 window, qint64 jobW
             continue;
         }
         ++e.probesOk;
-        e.cold = e.cold || p.cold;
+        const bool build = p.cold && p.latencyMs >= ColdBuildMs;
+        e.cold = e.cold || build;
         if (p.latencyMs >= 0) {
             latencies.push_back(p.latencyMs);
-            e.slow = e.slow || p.latencyMs >= slowFrom;
+            e.slow = e.slow || build || p.latencyMs >= slowFrom;
         }
     }
-    e.slow = e.slow || e.cold;
     if (!latencies.empty()) {
         const auto middle = latencies.begin() + qsizetype(latencies.size() - 1) / 2;
         std::nth_element(latencies.begin(), middle, latencies.end());

@@ -44,7 +44,7 @@ struct VerdictEvidence
     qint64 probesOk = 0;
     qint64 p50Ms = -1; // latency of the successful probes; -1 when none
     qint64 maxMs = -1;
-    bool cold = false;     // a successful probe among them was a cold pull (built on demand)
+    bool cold = false;     // a successful probe among them was a cold pull that took a build
     bool onDemand = false; // the registry builds images on demand
     bool slow = false;    // a successful probe took longer than the job could wait
     bool neverOk = false; // the image was probed before and no probe ever succeeded

@@ -3,6 +3,7 @@
 //   build/release/tests/bench/bench_history --events 10000000 --dir /tmp/pwbench
 // Prints a Markdown table; the README's table comes from its output.
 #include "analysis/Aggregator.h"
+#include "analysis/Verdicts.h"
 #include "demo/DemoHistory.h"
 #include "reports/Reports.h"
 #include "history/sqlite/SqliteHistoryStore.h"
@@ -184,6 +185,18 @@ int main(int argc, char **argv)
     row("full failure breakdown, 30 days",
         QStringLiteral("%1 ms (%2 rows)").arg(breakdownMs, 0, 'f', 2).arg(breakdownRows),
         "≤ 200 ms");
+
+    // explain --summary: every failed CI pull of the month judged from the probes around it.
+    qsizetype judged = 0;
+    const double verdictsMs = medianMs(5, [&] {
+        const auto rows = VerdictEngine(**store).summarize(EventFilter{}, month);
+        judged = 0;
+        for (const ImageVerdicts &row : *rows)
+            judged += row.ciFailures;
+    });
+    row("explain --summary, 30 days",
+        QStringLiteral("%1 ms (%2 failed CI pulls)").arg(verdictsMs, 0, 'f', 1).arg(judged),
+        "≤ 1 s");
 
     // CSV: the events report over a range holding csvRows events.
     const TimeRange csvRange{

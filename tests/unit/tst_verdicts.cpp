@@ -117,6 +117,10 @@ private slots:
             << Category::Timeout << qint64(60000) << fiveMin << Verdict::SlowPull
             << u"the slowest took 71 s (a cold build after a digest change): a slow pull, not "
                "an outage — wait at least 90 s for this image, pre-pull it, or self-host it."_s;
+        QTest::newRow("a fresh history's first probe is 'cold' but took 7 ms: no build, the runner")
+            << QList<ProbeSpec>{{-6, Category::None, 7, true}, {3, Category::None, 9}}
+            << Category::Dns << qint64(-1) << fiveMin << Verdict::RunnerSide
+            << u"look at the runner's DNS resolver"_s;
         QTest::newRow("warm but slower than the job waited: a slow pull")
             << QList<ProbeSpec>{{-4, Category::None, 48000}, {2, Category::None, 41000}}
             << Category::Canceled << qint64(30000) << fiveMin << Verdict::SlowPull
