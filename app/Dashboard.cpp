@@ -51,6 +51,7 @@ int run(const QStringList &arguments)
 
     DashboardState state;
     HistoryService data(path);
+    data.setVerdictSettings(cli::verdictSettings(*config));
     LiveMonitor monitor(*config, path, demo ? LiveMonitor::Mode::Demo : LiveMonitor::Mode::Live);
     ReportExportService exporter(path);
     ConfigFileEditor configFile(cli::globalOption(arguments, u"config"_s));
@@ -60,8 +61,10 @@ int run(const QStringList &arguments)
     // A saved config applies at once: new images are probed, new CI sources polled.
     QObject::connect(&configFile, &ConfigEditor::saved, &monitor, [&](const QString &file) {
         const Result<Config> changed = Config::load(file);
-        if (changed)
+        if (changed) {
             monitor.reload(*changed);
+            data.setVerdictSettings(cli::verdictSettings(*changed));
+        }
     });
     MainWindow window(&state, &data, {&monitor, &exporter, &configFile});
     if (demo)
@@ -106,6 +109,10 @@ int render(const QStringList &arguments)
         return cli::fail(u"render: "_s + (!start ? start.error() : end.error()));
     if (*end <= *start)
         return cli::fail(u"render: --to must be after --from"_s);
+    const Result<Config> config = cli::loadConfig(parser);
+    if (!config)
+        return cli::fail(config.error());
+    const VerdictSettings verdicts = cli::verdictSettings(*config);
     auto store =
         openHistory(cli::dbPath(parser), HistoryAccess::ReadOnly);
     if (!store)
@@ -127,16 +134,17 @@ int render(const QStringList &arguments)
         what = u"%1 images"_s.arg(rows->size());
         widget = std::move(overview);
     } else if (page == u"compare"_s) {
-        const Result<QList<CompareRow>> rows = Aggregator(**store).compare(filter, range);
-        if (!rows)
-            return cli::fail(rows.error());
+        const Result<ComparisonData> comparison =
+            computeComparison(**store, filter, range, verdicts);
+        if (!comparison)
+            return cli::fail(comparison.error());
         auto compare = std::make_unique<ComparePage>(nullptr, nullptr);
-        compare->showRows(*rows, range);
-        what = u"%1 images"_s.arg(rows->size());
+        compare->showComparison(*comparison);
+        what = u"%1 images"_s.arg(comparison->rows.size());
         widget = std::move(compare);
     } else if (page == u"timeline"_s) {
         const Result<TimelineData> timeline =
-            computeTimeline(**store, filter, range, state.bucketMs(now));
+            computeTimeline(**store, filter, range, state.bucketMs(now), verdicts);
         if (!timeline)
             return cli::fail(timeline.error());
         auto timelinePage = std::make_unique<TimelinePage>(nullptr, nullptr);
@@ -145,7 +153,7 @@ int render(const QStringList &arguments)
         widget = std::move(timelinePage);
     } else {
         const Result<FailureSummary> summary = computeFailures(
-            **store, filter, range, state.bucketMs(now, StackedTimeChart::MaxBuckets));
+            **store, filter, range, state.bucketMs(now, StackedTimeChart::MaxBuckets), verdicts);
         if (!summary)
             return cli::fail(summary.error());
         auto failures = std::make_unique<FailuresPage>(nullptr, nullptr);

@@ -5,15 +5,20 @@
 #include "items/DashboardState.h"
 #include "TimeFormat.h"
 #include "charts/ChartTheme.h"
+#include "charts/CompareCharts.h"
 
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
 #include <QBoxSet>
 #include <QChartView>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
 #include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLogValueAxis>
+#include <QPlainTextEdit>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -23,32 +28,54 @@ namespace pw {
 
 ComparePage::ComparePage(DashboardState *state, DashboardData *data, QWidget *parent)
     : QWidget(parent), m_state(state), m_data(data), m_model(new CompareModel(this)),
-      m_verdicts(new QLabel(this)), m_chart(new QChartView(this))
+      m_verdicts(new QPlainTextEdit(this)), m_group(new QComboBox(this)),
+      m_availability(new QChartView(this)), m_ciFailures(new QChartView(this)),
+      m_verdictMix(new QChartView(this)), m_latency(new QChartView(this))
 {
-    m_verdicts->setTextFormat(Qt::PlainText);
-    m_verdicts->setWordWrap(true);
-    m_verdicts->setTextInteractionFlags(Qt::TextSelectableByMouse); // to paste into an issue
+    // Plain text to select and paste into an issue; it scrolls when a small window has more
+    // groups than lines.
+    m_verdicts->setReadOnly(true);
+    m_verdicts->setFrameShape(QFrame::NoFrame);
+    m_verdicts->viewport()->setAutoFillBackground(false);
+    m_verdicts->setMinimumHeight(fontMetrics().lineSpacing() * 3);
+    m_verdicts->setMaximumHeight(fontMetrics().lineSpacing() * 9);
+    m_group->setAccessibleName(tr("Group"));
     auto *table = new QTableView(this);
     table->setModel(m_model);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->setWordWrap(false);
-    m_chart->setRenderHint(QPainter::Antialiasing);
-    m_chart->setChart(themedChart(palette()));
+    auto *charts = new QWidget(this);
+    auto *grid = new QGridLayout(charts);
+    grid->setContentsMargins(0, 0, 0, 0);
+    const QList<QChartView *> views{m_availability, m_ciFailures, m_verdictMix, m_latency};
+    for (qsizetype i = 0; i < views.size(); ++i) {
+        views[i]->setRenderHint(QPainter::Antialiasing);
+        views[i]->setMinimumSize(160, 100); // the page fits a small window; charts shrink
+        views[i]->setChart(themedChart(palette()));
+        views[i]->chart()->legend()->setAlignment(Qt::AlignBottom);
+        grid->addWidget(views[i], int(i / 2), int(i % 2));
+    }
+    auto *chooser = new QHBoxLayout;
+    chooser->addWidget(new QLabel(tr("Charts for the group:"), this));
+    chooser->addWidget(m_group);
+    chooser->addStretch(1);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(table);
-    splitter->addWidget(m_chart);
+    splitter->addWidget(charts);
     splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(1, 4);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_verdicts);
+    layout->addLayout(chooser);
     layout->addWidget(splitter, 1);
+    connect(m_group, &QComboBox::currentTextChanged, this, &ComparePage::drawGroup);
 
     if (m_state)
         connect(m_state, &DashboardState::changed, this, &ComparePage::refresh);
     if (m_data) {
         connect(m_data, &DashboardData::historyChanged, this, &ComparePage::refresh);
-        connect(m_data, &DashboardData::compareReady, this, &ComparePage::showRows);
+        connect(m_data, &DashboardData::compareReady, this, &ComparePage::showComparison);
         QTimer::singleShot(0, this, &ComparePage::refresh);
     }
 }
@@ -62,32 +89,68 @@ void ComparePage::refresh()
 
 QString ComparePage::verdicts() const
 {
-    return m_verdicts->text();
+    return m_verdicts->toPlainText();
 }
 
-void ComparePage::showRows(const QList<CompareRow> &rows, const TimeRange &range)
+QString ComparePage::group() const
 {
+    return m_group->currentText();
+}
+
+void ComparePage::showComparison(const ComparisonData &data)
+{
+    m_shown = data;
+    const QList<CompareRow> &rows = data.rows;
     m_model->setRows(rows);
     QStringList lines;
+    QStringList groups;
     for (qsizetype i = 0; i < rows.size();) {
         qsizetype end = i;
         while (end < rows.size() && rows[end].group == rows[i].group)
             ++end;
-        if (!rows[i].group.isEmpty() && end - i > 1)
+        if (!rows[i].group.isEmpty() && end - i > 1) {
+            groups << rows[i].group;
             lines << rows[i].group + QStringLiteral(" — ") + compareVerdict(rows.mid(i, end - i));
+            for (const ImageVerdicts &side : data.verdicts)
+                if (side.group == rows[i].group)
+                    lines << QStringLiteral("    %1: %2")
+                                 .arg(side.label.isEmpty() ? side.image : side.label, side.sentence);
+        }
         i = end;
     }
     lines.prepend(tr("From %1 to %2 UTC:")
-                      .arg(timeformat::toMinute(range.from), timeformat::toMinute(range.to)));
+                      .arg(timeformat::toMinute(data.range.from), timeformat::toMinute(data.range.to)));
     if (lines.size() == 1)
         lines << tr("No group has two images with pulls in this range.");
-    m_verdicts->setText(lines.join(u'\n'));
-    drawBoxPlots(rows);
+    m_verdicts->setPlainText(lines.join(u'\n'));
+
+    const QString chosen = m_group->currentText();
+    {
+        const QSignalBlocker quiet(m_group);
+        m_group->clear();
+        m_group->addItems(groups);
+        m_group->setCurrentIndex(std::max<int>(0, int(groups.indexOf(chosen))));
+    }
+    m_group->setEnabled(groups.size() > 1);
+    drawGroup();
+}
+
+void ComparePage::drawGroup()
+{
+    const QString group = m_group->currentText();
+    drawAvailabilityOverTime(m_availability->chart(), m_shown, group);
+    drawCiFailuresOverTime(m_ciFailures->chart(), m_shown, group);
+    drawVerdictMix(m_verdictMix->chart(), m_shown, group);
+    QList<CompareRow> sides;
+    for (const CompareRow &row : m_shown.rows)
+        if (group.isEmpty() || row.group == group)
+            sides.append(row);
+    drawBoxPlots(sides);
 }
 
 void ComparePage::drawBoxPlots(const QList<CompareRow> &rows)
 {
-    QChart *chart = m_chart->chart();
+    QChart *chart = m_latency->chart();
     clearChart(chart);
     chart->setTitle(tr("Pull latency per image (box p25–p75, line p50, whiskers p5–p95)"));
     chart->legend()->hide();

@@ -1,5 +1,7 @@
 #include "EventsPage.h"
 
+#include "analysis/VerdictText.h"
+
 #include "ports/DashboardData.h"
 #include "items/DashboardState.h"
 #include "items/EventsModel.h"
@@ -11,6 +13,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
@@ -27,6 +31,7 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
       m_search(new QLineEdit(this)), m_scope(new QLabel(this)),
       m_clearScope(new QPushButton(tr("Show all"), this)), m_table(new QTableView(this)),
       m_details(new QPlainTextEdit(this)), m_openJob(new QPushButton(tr("Open CI job"), this)),
+      m_verdict(new QLabel(this)), m_copySentence(new QPushButton(tr("Copy sentence"), this)),
       m_searchDelay(new QTimer(this))
 {
     m_search->setPlaceholderText(tr("Search image or message…"));
@@ -73,7 +78,19 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
     auto *detailsLayout = new QVBoxLayout(detailsBox);
     detailsLayout->setContentsMargins(0, 0, 0, 0);
     detailsLayout->addWidget(m_details, 1);
-    detailsLayout->addWidget(m_openJob, 0, Qt::AlignRight);
+    detailsLayout->addWidget(m_verdict);
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch(1);
+    buttons->addWidget(m_copySentence);
+    buttons->addWidget(m_openJob);
+    detailsLayout->addLayout(buttons);
+    m_verdict->setTextFormat(Qt::PlainText);
+    m_verdict->setWordWrap(true);
+    m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_verdict->hide();
+    m_copySentence->setEnabled(false);
+    connect(m_copySentence, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_sentence); });
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_table);
     splitter->addWidget(detailsBox);
@@ -92,6 +109,8 @@ EventsPage::EventsPage(DashboardState *state, DashboardData *data, QWidget *pare
         reload();
     });
     connect(m_model, &EventsModel::moreWanted, this, &EventsPage::requestPage);
+    if (m_data)
+        connect(m_data, &DashboardData::verdictReady, this, &EventsPage::showVerdict);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &EventsPage::showDetails);
     connect(m_openJob, &QPushButton::clicked, this, [this] {
@@ -213,11 +232,20 @@ void EventsPage::requestPage(qint64 cursor)
 
 void EventsPage::showDetails()
 {
-    const PullEvent *e = m_model->event(m_table->currentIndex().row());
+    const int row = m_table->currentIndex().row();
+    const PullEvent *e = m_model->event(row);
+    m_verdict->hide();
+    m_sentence.clear();
+    m_copySentence->setEnabled(false);
     if (!e) {
         m_details->clear();
         m_openJob->setEnabled(false);
         return;
+    }
+    if (e->source == Source::Ci && !e->ok && m_data) {
+        m_verdict->setText(tr("Verdict: judging from the probes around it…"));
+        m_verdict->show();
+        m_data->requestVerdict({m_model->eventId(row), *e});
     }
     QStringList lines;
     lines << tr("%1  %2  %3").arg(timeformat::toIso8601(e->ts), sourceId(e->source), e->image);
@@ -235,6 +263,29 @@ void EventsPage::showDetails()
     lines << QString() << e->message;
     m_details->setPlainText(lines.join(u'\n'));
     m_openJob->setEnabled(!e->ci.jobUrl.isEmpty());
+}
+
+void EventsPage::showVerdict(qint64 eventId, const CiVerdict &v)
+{
+    if (eventId == 0 || eventId != m_model->eventId(m_table->currentIndex().row()))
+        return; // the answer for a row no longer selected
+    const VerdictEvidence &e = v.evidence;
+    QStringList lines;
+    lines << tr("Verdict: %1 — %2").arg(verdictTitle(v.verdict), v.advice);
+    QString evidence = tr("Evidence: %1 of %2 probes%3 within ±%4 min succeeded")
+                           .arg(e.probesOk)
+                           .arg(e.probes)
+                           .arg(e.sameImage ? QString() : tr(" of its registry"))
+                           .arg(e.windowMs / 60000);
+    if (e.p50Ms >= 0)
+        evidence += tr(", p50 %1, slowest %2").arg(readableDuration(e.p50Ms), readableDuration(e.maxMs));
+    if (e.cold)
+        evidence += tr(", a cold build among them");
+    lines << evidence << v.sentence;
+    m_verdict->setText(lines.join(u'\n'));
+    m_verdict->show();
+    m_sentence = v.sentence;
+    m_copySentence->setEnabled(true);
 }
 
 } // namespace pw

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/Verdicts.h"
 #include "history/HistoryStore.h"
 
 #include <QWidget>
@@ -19,7 +20,8 @@ class EventsModel;
 
 // Every event of the shared range and filter, newest first, paged from the history as the table
 // scrolls; a search box (image or message, in SQL); the selected event's details as plain text
-// and a button that opens its CI job. Other pages can narrow it to a slice (showFilter).
+// and a button that opens its CI job; for a failed CI pull, its verdict with the evidence and
+// the sentence to paste into an issue (Copy). Other pages can narrow it to a slice (showFilter).
 class EventsPage : public QWidget
 {
     Q_OBJECT
@@ -41,6 +43,7 @@ private:
     void requestNewer();
     void showNewer(const QList<StoredEvent> &newer, int limit);
     void showDetails();
+    void showVerdict(qint64 eventId, const pw::CiVerdict &verdict);
 
     DashboardState *m_state;
     DashboardData *m_data;
@@ -51,6 +54,9 @@ private:
     QTableView *m_table;
     QPlainTextEdit *m_details;
     QPushButton *m_openJob;
+    QLabel *m_verdict;          // a failed CI pull's verdict, evidence and sentence
+    QPushButton *m_copySentence;
+    QString m_sentence;
     QTimer *m_searchDelay;
     std::optional<EventFilter> m_narrowed;
     TimeRange m_narrowedRange;  // empty: the shared range

@@ -112,6 +112,7 @@ ExportDialog::ExportDialog(ReportExporter *exporter, const DashboardState *state
         {ReportKind::Availability, tr("&Availability per image and time bucket")},
         {ReportKind::Breakdown, tr("&Breakdown of failures by category, registry and image")},
         {ReportKind::Compare, tr("C&omparison of each group's images")},
+        {ReportKind::Verdicts, tr("&Verdicts: why each failed CI pull failed")},
     };
     for (const auto &[kind, title] : kinds) {
         auto *box = new QCheckBox(title, reports);

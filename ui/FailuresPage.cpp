@@ -28,18 +28,23 @@ FailuresPage::FailuresPage(DashboardState *state, DashboardData *data, QWidget *
                                 FailureCountModel::FailuresColumn, tr("By registry"), this)),
       m_byImage(new BarChart(m_images, FailureCountModel::NameColumn,
                              FailureCountModel::FailuresColumn, tr("By image"), this)),
+      m_verdicts(new FailureCountModel(tr("Verdict"), this)),
+      m_byVerdict(new BarChart(m_verdicts, FailureCountModel::NameColumn,
+                               FailureCountModel::FailuresColumn,
+                               tr("Failed CI pulls by verdict"), this)),
       m_overTime(new StackedTimeChart(this)), m_unknownTitle(new QLabel(this)),
       m_unknown(new QTableWidget(0, 2, this))
 {
     m_summary->setTextFormat(Qt::PlainText);
     auto *layout = new QGridLayout(this);
-    layout->addWidget(m_summary, 0, 0, 1, 3);
+    layout->addWidget(m_summary, 0, 0, 1, 4);
     layout->addWidget(m_donut, 1, 0);
     layout->addWidget(m_byRegistry, 1, 1);
     layout->addWidget(m_byImage, 1, 2);
-    layout->addWidget(m_overTime, 2, 0, 1, 3);
-    layout->addWidget(m_unknownTitle, 3, 0, 1, 3);
-    layout->addWidget(m_unknown, 4, 0, 1, 3);
+    layout->addWidget(m_byVerdict, 1, 3);
+    layout->addWidget(m_overTime, 2, 0, 1, 4);
+    layout->addWidget(m_unknownTitle, 3, 0, 1, 4);
+    layout->addWidget(m_unknown, 4, 0, 1, 4);
     layout->setRowStretch(1, 1);
     layout->setRowStretch(2, 1);
 
@@ -103,6 +108,26 @@ void FailuresPage::showSummary(const FailureSummary &summary, const TimeRange &r
     m_registries->setCounts(summary.byRegistry);
     m_images->setCounts(summary.byImage);
     m_overTime->setBuckets(summary.overTime);
+    // The registry's side first (what a mirror or self-hosting avoids), then the runner's.
+    QList<FailureCount> verdicts;
+    qint64 judged = 0;
+    for (qint64 n : summary.verdicts)
+        judged += n;
+    for (bool registrySide : {true, false}) {
+        for (Verdict verdict : AllVerdicts) {
+            const qint64 n = summary.verdicts[size_t(verdict)];
+            if (n == 0 || isRegistrySide(verdict) != registrySide)
+                continue;
+            // Short enough for the bar labels; the side is in the name.
+            const QString name = verdict == Verdict::RateLimited      ? tr("Registry: rate limit")
+                                 : verdict == Verdict::RegistryOutage ? tr("Registry: outage")
+                                 : verdict == Verdict::SlowPull       ? tr("Registry: slow pull")
+                                                                      : verdictTitle(verdict);
+            verdicts.append(
+                {name, Category::None, n, judged ? 100.0 * double(n) / double(judged) : 0});
+        }
+    }
+    m_verdicts->setCounts(verdicts);
     m_unknown->setRowCount(int(summary.unknownGroups.size()));
     for (int row = 0; row < summary.unknownGroups.size(); ++row) {
         const TextGroup &group = summary.unknownGroups[row];

@@ -49,6 +49,8 @@ private:
     DonutChart *m_donut;
     BarChart *m_byRegistry;
     BarChart *m_byImage;
+    FailureCountModel *m_verdicts; // failed CI pulls by verdict
+    BarChart *m_byVerdict;
     StackedTimeChart *m_overTime;
     QLabel *m_unknownTitle;
     QTableWidget *m_unknown;

@@ -166,8 +166,8 @@ void HistoryService::requestFailures(const EventFilter &filter, const TimeRange 
 {
     submit(
         Breakdown, m_failuresGeneration,
-        [filter, range, bucketMs](HistoryStore &store) {
-            return computeFailures(store, filter, range, bucketMs);
+        [filter, range, bucketMs, settings = m_verdictSettings](HistoryStore &store) {
+            return computeFailures(store, filter, range, bucketMs, settings);
         },
         [this](const FailureSummary &summary) { emit failuresReady(summary); });
 }
@@ -185,10 +185,10 @@ void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &
 {
     submit(
         Comparison, m_compareGeneration,
-        [filter, range](HistoryStore &store) {
-            return Aggregator(store).compare(filter, range);
+        [filter, range, settings = m_verdictSettings](HistoryStore &store) {
+            return computeComparison(store, filter, range, settings);
         },
-        [this, range](const QList<CompareRow> &rows) { emit compareReady(rows, range); });
+        [this](const ComparisonData &comparison) { emit compareReady(comparison); });
 }
 
 void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange &range,
@@ -196,10 +196,30 @@ void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange 
 {
     submit(
         Grids, m_timelineGeneration,
-        [filter, range, bucketMs](HistoryStore &store) {
-            return computeTimeline(store, filter, range, bucketMs);
+        [filter, range, bucketMs, settings = m_verdictSettings](HistoryStore &store) {
+            return computeTimeline(store, filter, range, bucketMs, settings);
         },
         [this](const TimelineData &timeline) { emit timelineReady(timeline); });
+}
+
+void HistoryService::requestVerdict(const StoredEvent &stored)
+{
+    submit(
+        Comparison, m_verdictGeneration,
+        [stored, settings = m_verdictSettings](HistoryStore &store) -> Result<CiVerdict> {
+            EventFilter filter;
+            filter.images = {stored.event.image};
+            const TimeRange at{stored.event.ts, stored.event.ts + 1};
+            Result<QList<CiVerdict>> verdicts = VerdictEngine(store, settings).explain(filter, at);
+            if (!verdicts)
+                return Error{verdicts.error()};
+            for (const CiVerdict &v : *verdicts)
+                if (v.event.ciLine == stored.event.ciLine && v.event.ci == stored.event.ci)
+                    return v;
+            return Error{QStringLiteral("no failed CI pull at %1 in the history")
+                             .arg(stored.event.ts)};
+        },
+        [this, id = stored.id](const CiVerdict &verdict) { emit verdictReady(id, verdict); });
 }
 
 } // namespace pw

@@ -30,6 +30,11 @@ public:
     void requestCompare(const EventFilter &filter, const TimeRange &range) override;
     void requestTimeline(const EventFilter &filter, const TimeRange &range,
                          qint64 bucketMs) override;
+    void requestVerdict(const StoredEvent &event) override;
+
+    // How often the config probes each image, and which registries build on demand: what
+    // verdicts are judged with (the config's; defaults until set).
+    void setVerdictSettings(VerdictSettings settings) { m_verdictSettings = std::move(settings); }
 
 public slots:
     // Looks now (after this process wrote, say) instead of at the next tick.
@@ -61,9 +66,11 @@ private:
     std::atomic<quint64> m_newerEventsGeneration{0}; // live updates do not cancel paging
     std::atomic<quint64> m_compareGeneration{0};
     std::atomic<quint64> m_timelineGeneration{0};
+    std::atomic<quint64> m_verdictGeneration{0};
     std::atomic<quint64> m_watchGeneration{0};
     std::atomic<quint64> m_statusGeneration{0};
     qint64 m_statusAtMs = 0; // when statusNow was last asked for
+    VerdictSettings m_verdictSettings; // copied into each request (read on the GUI thread only)
 };
 
 } // namespace pw

@@ -21,7 +21,8 @@ QList<FailureCount> sorted(const QMap<QString, qint64> &counts, qint64 total)
 } // namespace
 
 Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFilter &filter,
-                                       const TimeRange &range, qint64 askedBucketMs)
+                                       const TimeRange &range, qint64 askedBucketMs,
+                                       const VerdictSettings &verdicts)
 {
     const Aggregator aggregator(store);
     auto rows = aggregator.breakdown(filter, range);
@@ -97,6 +98,11 @@ Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFil
         summary.unknownSampled = messages.size();
         summary.unknownGroups = groupByText(messages).mid(0, FailureSummary::UnknownGroups);
     }
+    const Result<QList<VerdictMark>> marks = VerdictEngine(store, verdicts).judge(filter, range);
+    if (!marks)
+        return Error{marks.error()};
+    for (const VerdictMark &mark : *marks)
+        ++summary.verdicts[size_t(mark.verdict)];
     return summary;
 }
 

@@ -2,6 +2,7 @@
 
 #include "analysis/Aggregator.h"
 #include "analysis/TextGroups.h"
+#include "analysis/Verdicts.h"
 
 namespace pw {
 
@@ -28,11 +29,14 @@ struct FailureSummary
     // a rule could be written for. From the newest UnknownSample of them in the range.
     QList<TextGroup> unknownGroups;
     qint64 unknownSampled = 0;
+    // The failed CI pulls by verdict: the registry's side or the runner's.
+    std::array<qint64, VerdictCount> verdicts{};
     static constexpr int UnknownSample = 500;
     static constexpr int UnknownGroups = 5;
 };
 
 Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFilter &filter,
-                                       const TimeRange &range, qint64 bucketMs);
+                                       const TimeRange &range, qint64 bucketMs,
+                                       const VerdictSettings &verdicts = {});
 
 } // namespace pw

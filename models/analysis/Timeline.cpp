@@ -5,7 +5,8 @@
 namespace pw {
 
 Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilter &filter,
-                                     const TimeRange &askedRange, qint64 bucketMs)
+                                     const TimeRange &askedRange, qint64 bucketMs,
+                                     const VerdictSettings &verdicts)
 {
     const ChartBuckets chart = boundChartBuckets(store, askedRange, bucketMs);
     const TimeRange range = chart.range;
@@ -37,6 +38,7 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
         }
         row.probes = row.buckets;
         row.ciFailures.fill(0, data.bucketCount);
+        row.ciVerdicts.fill({}, data.bucketCount);
         data.rows.append(row);
     }
     sortByGroup(data.rows);
@@ -80,6 +82,17 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
             both.coldLatency.merge(pulls.coldLatency);
             row.ciFailures[i] = pulls.failed();
         }
+    }
+
+    // Each failed CI pull's verdict, from the probes around it.
+    const Result<QList<VerdictMark>> marks = VerdictEngine(store, verdicts).judge(filter, range);
+    if (!marks)
+        return Error{marks.error()};
+    for (const VerdictMark &mark : *marks) {
+        const auto row = rowOf.constFind(mark.imageId);
+        const qint64 index = (mark.ts - data.firstBucket) / data.bucketMs;
+        if (row != rowOf.cend() && index >= 0 && index < data.bucketCount)
+            ++data.rows[*row].ciVerdicts[index][size_t(mark.verdict)];
     }
 
     auto changes = store.digestChanges(filter, range);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/Aggregator.h"
+#include "analysis/Verdicts.h"
 
 namespace pw {
 
@@ -15,6 +16,7 @@ struct TimelineRow
     QList<BucketStats> buckets;  // every source the filter selects: the grid's colours
     QList<BucketStats> probes;   // probes only: the latency chart (CI pull times differ)
     QList<qint64> ciFailures;    // failed CI pulls per bucket: the chart's marks
+    QList<std::array<qint64, VerdictCount>> ciVerdicts; // the same, by verdict
     QList<DigestChange> digests; // digest changes inside the range
 };
 
@@ -30,7 +32,8 @@ struct TimelineData
 };
 
 Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilter &filter,
-                                     const TimeRange &range, qint64 bucketMs);
+                                     const TimeRange &range, qint64 bucketMs,
+                                     const VerdictSettings &verdicts = {});
 
 // Grouped images first, by group and label; then the rest by name (Overview and Timeline).
 template<class Row> void sortByGroup(QList<Row> &rows)

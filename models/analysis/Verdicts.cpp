@@ -62,10 +62,34 @@ using Probes = std::vector<Probe>;
 struct ProbeIndex
 {
     QHash<int, Probes> byImage;
-    QHash<QString, Probes> byRegistry;
+    // Every probe of a registry's images, merged on first use: only failures whose image has
+    // no probe in its window look there.
+    mutable QHash<QString, Probes> byRegistry;
+    QHash<int, QString> registryOf;
+
+    const Probes &ofRegistry(const QString &registry) const
+    {
+        if (const auto found = byRegistry.constFind(registry); found != byRegistry.cend())
+            return *found;
+        Probes &merged = byRegistry[registry];
+        for (auto it = byImage.cbegin(); it != byImage.cend(); ++it)
+            if (registryOf.value(it.key()) == registry)
+                merged.insert(merged.end(), it->begin(), it->end());
+        std::stable_sort(merged.begin(), merged.end(),
+                         [](const Probe &a, const Probe &b) { return a.ts < b.ts; });
+        return merged;
+    }
     QSet<int> everProbed;
     QSet<int> everOk;
 };
+
+// The probes of an image (or a registry), without copying them; none when there are none.
+template<class Key> const Probes &probesOf(const QHash<Key, Probes> &index, const Key &key)
+{
+    static const Probes none;
+    const auto found = index.constFind(key);
+    return found == index.cend() ? none : *found;
+}
 
 std::span<const Probe> around(const Probes &probes, qint64 ts, qint64 window)
 {
@@ -75,15 +99,17 @@ std::span<const Probe> around(const Probes &probes, qint64 ts, qint64 window)
     return {first, last};
 }
 
+// What the probes of a window showed. The median costs a sort: only the sentences need it.
 VerdictEvidence gather(std::span<const Probe> probes, qint64 window, qint64 jobWaitMs,
-                       qint64 slowProbeMs)
+                       qint64 slowProbeMs, bool median = true)
 {
     VerdictEvidence e;
     e.windowMs = window;
-    std::vector<qint64> latencies;
     // Slower than the job waited (when its log says), but never a sub-second blip: a job that
     // gave up after 300 ms did not give up on a slow registry.
     const qint64 slowFrom = jobWaitMs > 0 ? std::max(jobWaitMs, MinSlowMs) : slowProbeMs;
+    thread_local std::vector<qint64> latencies;
+    latencies.clear();
     for (const Probe &p : probes) {
         ++e.probes;
         if (p.category != Category::None) {
@@ -94,15 +120,16 @@ VerdictEvidence gather(std::span<const Probe> probes, qint64 window, qint64 jobW
         const bool build = p.cold && p.latencyMs >= ColdBuildMs;
         e.cold = e.cold || build;
         if (p.latencyMs >= 0) {
-            latencies.push_back(p.latencyMs);
+            e.maxMs = std::max(e.maxMs, p.latencyMs);
             e.slow = e.slow || build || p.latencyMs >= slowFrom;
+            if (median)
+                latencies.push_back(p.latencyMs);
         }
     }
     if (!latencies.empty()) {
         const auto middle = latencies.begin() + qsizetype(latencies.size() - 1) / 2;
         std::nth_element(latencies.begin(), middle, latencies.end());
         e.p50Ms = *middle;
-        e.maxMs = *std::max_element(latencies.begin(), latencies.end());
     }
     return e;
 }
@@ -160,13 +187,8 @@ Result<ProbeIndex> loadProbes(const HistoryStore &store, const QHash<int, ImageI
     });
     if (!scanned)
         return Error{scanned.error()};
-    for (auto it = index.byImage.cbegin(); it != index.byImage.cend(); ++it) {
-        Probes &merged = index.byRegistry[byId.value(it.key()).registry];
-        merged.insert(merged.end(), it->begin(), it->end());
-    }
-    for (Probes &merged : index.byRegistry)
-        std::stable_sort(merged.begin(), merged.end(),
-                         [](const Probe &a, const Probe &b) { return a.ts < b.ts; });
+    for (int id : ids)
+        index.registryOf.insert(id, byId.value(id).registry);
 
     // "No probe has ever succeeded for it" looks at the whole history, from the daily rollups.
     const TimeRange span = store.span();
@@ -185,29 +207,48 @@ Result<ProbeIndex> loadProbes(const HistoryStore &store, const QHash<int, ImageI
     return index;
 }
 
-std::optional<Incident> incidentAt(const HistoryStore &store, const QString &image,
-                                   const QString &registry, bool sameImage, qint64 ts,
-                                   qint64 window)
+// The incidents of the images a range's failures may fall into, read once (one query per
+// outage costs seconds on a busy month), by image.
+Result<QHash<int, QList<Incident>>> loadIncidents(const HistoryStore &store,
+                                                  const QList<int> &images,
+                                                  const QHash<int, ImageInfo> &byId,
+                                                  const TimeRange &range)
 {
+    QHash<int, QList<Incident>> byImage;
+    if (images.isEmpty())
+        return byImage;
     EventFilter filter;
     filter.source = Source::Probe;
-    if (sameImage)
-        filter.images = {image};
-    else
-        filter.registries = {registry};
-    const Result<QList<Incident>> incidents =
-        store.incidents(filter, TimeRange{ts - window, ts + window + 1});
-    if (!incidents || incidents->isEmpty())
-        return std::nullopt;
-    // The one the failure fell into, else the nearest.
+    for (int id : images)
+        filter.images.push_back(byId.value(id).image);
+    const Result<QList<Incident>> incidents = store.incidents(filter, range);
+    if (!incidents)
+        return Error{incidents.error()};
+    for (const Incident &incident : *incidents)
+        byImage[incident.imageId].push_back(incident);
+    return byImage;
+}
+
+// The incident a failure fell into, else the nearest within the window: of the image, or of
+// any image on its registry when the registry's probes stood in.
+std::optional<Incident> incidentAt(const QHash<int, QList<Incident>> &incidents,
+                                   const QHash<int, ImageInfo> &byId, int imageId, bool sameImage,
+                                   qint64 ts, qint64 window)
+{
     const auto distance = [ts](const Incident &i) {
         const qint64 end = i.isOpen() ? std::numeric_limits<qint64>::max() : i.recoveredAt;
         return ts < i.start ? i.start - ts : (ts > end ? ts - end : 0);
     };
-    return *std::min_element(incidents->begin(), incidents->end(),
-                             [&](const Incident &a, const Incident &b) {
-                                 return distance(a) < distance(b);
-                             });
+    const QString registry = byId.value(imageId).registry;
+    std::optional<Incident> best;
+    for (auto it = incidents.cbegin(); it != incidents.cend(); ++it) {
+        if (sameImage ? it.key() != imageId : byId.value(it.key()).registry != registry)
+            continue;
+        for (const Incident &i : *it)
+            if (distance(i) <= window && (!best || distance(i) < distance(*best)))
+                best = i;
+    }
+    return best;
 }
 } // namespace
 
@@ -258,9 +299,100 @@ namespace {
 struct Explained
 {
     QList<CiVerdict> verdicts;
+};
+
+// The probes a range's failures are judged by, loaded once.
+struct Context
+{
     ProbeIndex probes;
     QHash<QString, int> idOf;
+    QHash<int, ImageInfo> byId;
 };
+
+Result<Context> loadContext(const HistoryStore &store, const VerdictSettings &settings,
+                            const QSet<int> &failingIds, const TimeRange &range)
+{
+    Context out;
+    const QList<ImageInfo> images = store.images();
+    qint64 widest = MinWindowMs;
+    for (const ImageInfo &info : images) {
+        out.idOf.insert(info.image, info.id);
+        out.byId.insert(info.id, info);
+        widest = std::max(widest, settings.windowMs(info.image));
+    }
+    Result<ProbeIndex> index =
+        loadProbes(store, out.byId, relevantImages(images, failingIds.values()),
+                   TimeRange{range.from - widest, range.to + widest + 1});
+    if (!index)
+        return Error{index.error()};
+    out.probes = std::move(*index);
+    return out;
+}
+
+// One failed CI pull's verdict and evidence (no incident, no text: what marks need).
+std::pair<Verdict, VerdictEvidence> judgeOne(const Context &c, const VerdictSettings &settings,
+                                             int imageId, qint64 ts, Category category,
+                                             qint64 latencyMs, bool median = true)
+{
+    const ImageInfo info = c.byId.value(imageId);
+    const qint64 window = settings.windowMs(info.image);
+    const qint64 jobWait = latencyMs > 0 ? latencyMs : -1;
+    VerdictEvidence e = gather(around(probesOf(c.probes.byImage, imageId), ts, window), window,
+                               jobWait, settings.slowProbeMs, median);
+    if (e.probes == 0) {
+        e = gather(around(c.probes.ofRegistry(info.registry), ts, window), window,
+                   jobWait, settings.slowProbeMs, median);
+        e.sameImage = false;
+    }
+    e.onDemand = settings.onDemandRegistries.contains(info.registry);
+    e.neverOk = c.probes.everProbed.contains(imageId) && !c.probes.everOk.contains(imageId);
+    return {decide(category, e), e};
+}
+
+// A failed CI pull judged from numbers alone (marks, counts, the summary).
+struct Judged
+{
+    Outcome failure;
+    Verdict verdict = Verdict::NoEvidence;
+    qint64 windowMs = 0;
+    qint64 maxMs = -1;
+};
+
+struct JudgedRange
+{
+    QList<Judged> judged;
+    Context context;
+};
+
+Result<JudgedRange> judgeRange(const HistoryStore &store, const VerdictSettings &settings,
+                               const EventFilter &filter, const TimeRange &range)
+{
+    EventFilter failed = filter;
+    failed.source = Source::Ci;
+    failed.ok = false;
+    QList<Outcome> outcomes;
+    const Status scanned = store.scanOutcomes(failed, range, [&](const Outcome &o) {
+        if (!o.ok())
+            outcomes.push_back(o);
+    });
+    if (!scanned)
+        return Error{scanned.error()};
+    QSet<int> failing;
+    for (const Outcome &o : outcomes)
+        failing.insert(o.imageId);
+    Result<Context> context = loadContext(store, settings, failing, range);
+    if (!context)
+        return Error{context.error()};
+    JudgedRange out;
+    out.judged.reserve(outcomes.size());
+    for (const Outcome &o : outcomes) {
+        const auto [verdict, evidence] =
+            judgeOne(*context, settings, o.imageId, o.ts, o.category, o.latencyMs, false);
+        out.judged.push_back({o, verdict, evidence.windowMs, evidence.maxMs});
+    }
+    out.context = std::move(*context);
+    return out;
+}
 
 Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings &settings,
                                const EventFilter &filter, const TimeRange &range)
@@ -275,48 +407,36 @@ Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings 
     });
     if (!scanned)
         return Error{scanned.error()};
+    QSet<int> failing;
+    QHash<QString, int> ids;
+    for (const ImageInfo &info : store.images())
+        ids.insert(info.image, info.id);
+    for (const PullEvent &e : events)
+        failing.insert(ids.value(e.image));
+    Result<Context> context = loadContext(store, settings, failing, range);
+    if (!context)
+        return Error{context.error()};
+
+    qint64 widest = MinWindowMs;
+    for (const ImageInfo &info : context->byId)
+        widest = std::max(widest, settings.windowMs(info.image));
+    const Result<QHash<int, QList<Incident>>> incidents =
+        loadIncidents(store, relevantImages(context->byId.values(), failing.values()),
+                      context->byId, TimeRange{range.from - widest, range.to + widest + 1});
+    if (!incidents)
+        return Error{incidents.error()};
 
     Explained out;
-    const QList<ImageInfo> images = store.images();
-    QHash<int, ImageInfo> byId;
-    qint64 widest = MinWindowMs;
-    for (const ImageInfo &info : images) {
-        out.idOf.insert(info.image, info.id);
-        byId.insert(info.id, info);
-        widest = std::max(widest, settings.windowMs(info.image));
-    }
-    QList<int> failing;
-    for (const PullEvent &e : events)
-        if (const int id = out.idOf.value(e.image); id && !failing.contains(id))
-            failing.push_back(id);
-    Result<ProbeIndex> index =
-        loadProbes(store, byId, relevantImages(images, failing),
-                   TimeRange{range.from - widest, range.to + widest + 1});
-    if (!index)
-        return Error{index.error()};
-    out.probes = std::move(*index);
-
     out.verdicts.reserve(events.size());
     for (const PullEvent &e : events) {
-        const int id = out.idOf.value(e.image);
-        const qint64 window = settings.windowMs(e.image);
-        const qint64 jobWait = e.latencyMs > 0 ? e.latencyMs : -1;
         CiVerdict v;
         v.event = e;
-        v.evidence = gather(around(out.probes.byImage.value(id), e.ts, window), window, jobWait,
-                            settings.slowProbeMs);
-        if (v.evidence.probes == 0) {
-            v.evidence = gather(around(out.probes.byRegistry.value(e.registry), e.ts, window),
-                                window, jobWait, settings.slowProbeMs);
-            v.evidence.sameImage = false;
-        }
-        v.evidence.onDemand = settings.onDemandRegistries.contains(e.registry);
-        v.evidence.neverOk =
-            out.probes.everProbed.contains(id) && !out.probes.everOk.contains(id);
-        v.verdict = decide(e.category, v.evidence);
+        const int id = context->idOf.value(e.image);
+        std::tie(v.verdict, v.evidence) =
+            judgeOne(*context, settings, id, e.ts, e.category, e.latencyMs);
         if (v.verdict == Verdict::RegistryOutage)
-            v.evidence.incident =
-                incidentAt(store, e.image, e.registry, v.evidence.sameImage, e.ts, window);
+            v.evidence.incident = incidentAt(*incidents, context->byId, id, v.evidence.sameImage,
+                                             e.ts, v.evidence.windowMs);
         v.advice = verdictAdvice(v);
         v.sentence = verdictSentence(v);
         out.verdicts.push_back(std::move(v));
@@ -326,22 +446,24 @@ Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings 
 
 // How many of row's registry-side failures another image of its group pulled fine at the time
 // (its own probes in the same window all succeeded, none slow); the best such image.
-void countAvoidable(ImageVerdicts &row, const QList<ImageVerdicts> &rows, const Explained &x,
+void countAvoidable(ImageVerdicts &row, const QList<ImageVerdicts> &rows, const JudgedRange &x,
                     const VerdictSettings &settings)
 {
     if (row.group.isEmpty() || row.ciFailures == 0)
         return;
+    const int id = x.context.idOf.value(row.image);
     for (const ImageVerdicts &other : rows) {
         if (other.group != row.group || other.image == row.image)
             continue;
-        const Probes &probes = x.probes.byImage.value(x.idOf.value(other.image));
+        const Probes &probes = probesOf(x.context.probes.byImage, x.context.idOf.value(other.image));
         qint64 avoided = 0;
-        for (const CiVerdict &v : x.verdicts) {
-            if (v.event.image != row.image || !isRegistrySide(v.verdict))
+        for (const Judged &j : x.judged) {
+            if (j.failure.imageId != id || !isRegistrySide(j.verdict))
                 continue;
             const VerdictEvidence e =
-                gather(around(probes, v.event.ts, v.evidence.windowMs), v.evidence.windowMs,
-                       v.event.latencyMs > 0 ? v.event.latencyMs : -1, settings.slowProbeMs);
+                gather(around(probes, j.failure.ts, j.windowMs), j.windowMs,
+                       j.failure.latencyMs > 0 ? j.failure.latencyMs : -1, settings.slowProbeMs,
+                       false);
             avoided += e.probes > 0 && e.probesOk == e.probes && !e.slow;
         }
         if (avoided > row.avoidable) {
@@ -359,6 +481,19 @@ Result<QList<CiVerdict>> VerdictEngine::explain(const EventFilter &filter,
     if (!x)
         return Error{x.error()};
     return std::move(x->verdicts);
+}
+
+Result<QList<VerdictMark>> VerdictEngine::judge(const EventFilter &filter,
+                                                const TimeRange &range) const
+{
+    const Result<JudgedRange> x = judgeRange(m_store, m_settings, filter, range);
+    if (!x)
+        return Error{x.error()};
+    QList<VerdictMark> marks;
+    marks.reserve(x->judged.size());
+    for (const Judged &j : x->judged)
+        marks.push_back({j.failure.ts, j.failure.imageId, j.verdict});
+    return marks;
 }
 
 Result<QList<ImageVerdicts>> VerdictEngine::summarize(const EventFilter &filter,
@@ -379,7 +514,7 @@ Result<QList<ImageVerdicts>> VerdictEngine::summarize(const EventFilter &filter,
                 widened.images.push_back(info.image);
         widened.registries.clear();
     }
-    const Result<Explained> x = explainRange(m_store, m_settings, widened, range);
+    const Result<JudgedRange> x = judgeRange(m_store, m_settings, widened, range);
     if (!x)
         return Error{x.error()};
     // Every image with events in the range gets a row (rollup counts only: cheap), so the side
@@ -395,13 +530,13 @@ Result<QList<ImageVerdicts>> VerdictEngine::summarize(const EventFilter &filter,
         [&](const RollupRow &row) { active.insert(row.imageId); }, false);
     if (!counted)
         return Error{counted.error()};
-    QSet<QString> failing;
-    for (const CiVerdict &v : x->verdicts)
-        failing.insert(v.event.image);
+    QSet<int> failing;
+    for (const Judged &j : x->judged)
+        failing.insert(j.failure.imageId);
 
     QList<ImageVerdicts> rows;
     for (const ImageInfo &info : images) {
-        if (!active.contains(info.id) && !failing.contains(info.image))
+        if (!active.contains(info.id) && !failing.contains(info.id))
             continue;
         ImageVerdicts row;
         row.image = info.image;
@@ -415,16 +550,19 @@ Result<QList<ImageVerdicts>> VerdictEngine::summarize(const EventFilter &filter,
             return !a.group.isEmpty();
         return std::tie(a.group, a.label, a.image) < std::tie(b.group, b.label, b.image);
     });
-    QHash<QString, qsizetype> rowOf;
+    QHash<int, qsizetype> rowOf;
     for (qsizetype i = 0; i < rows.size(); ++i)
-        rowOf.insert(rows[i].image, i);
+        rowOf.insert(x->context.idOf.value(rows[i].image), i);
     QHash<QString, std::vector<qint64>> slowLatencies;
-    for (const CiVerdict &v : x->verdicts) {
-        ImageVerdicts &row = rows[rowOf.value(v.event.image)];
+    for (const Judged &j : x->judged) {
+        const auto at = rowOf.constFind(j.failure.imageId);
+        if (at == rowOf.cend())
+            continue;
+        ImageVerdicts &row = rows[*at];
         ++row.ciFailures;
-        ++row.verdicts[size_t(v.verdict)];
-        if (v.verdict == Verdict::SlowPull && v.evidence.maxMs >= 0)
-            slowLatencies[v.event.image].push_back(v.evidence.maxMs);
+        ++row.verdicts[size_t(j.verdict)];
+        if (j.verdict == Verdict::SlowPull && j.maxMs >= 0)
+            slowLatencies[row.image].push_back(j.maxMs);
     }
     for (ImageVerdicts &row : rows) {
         if (std::vector<qint64> &slow = slowLatencies[row.image]; !slow.empty()) {
@@ -436,7 +574,7 @@ Result<QList<ImageVerdicts>> VerdictEngine::summarize(const EventFilter &filter,
     }
     QList<ImageVerdicts> asked;
     for (const ImageVerdicts &row : rows) {
-        if (!selected.contains(x->idOf.value(row.image)))
+        if (!selected.contains(x->context.idOf.value(row.image)))
             continue;
         asked.push_back(row);
         asked.back().sentence = summarySentence(row, rows);

@@ -66,6 +66,14 @@ struct CiVerdict
     QString sentence; // to paste into an issue: time, job, image, figures, verdict, advice
 };
 
+// Where a failed CI pull falls and its verdict: what charts mark (no evidence, no text).
+struct VerdictMark
+{
+    qint64 ts = 0;
+    int imageId = 0;
+    Verdict verdict = Verdict::NoEvidence;
+};
+
 // The verdicts of one image over a range, and how the rest of its group did meanwhile.
 struct ImageVerdicts
 {
@@ -109,6 +117,9 @@ public:
 
     // One verdict per failed CI pull in the range, oldest first.
     Result<QList<CiVerdict>> explain(const EventFilter &filter, const TimeRange &range) const;
+    // The verdict of every failed CI pull in the range, oldest first, without the sentences:
+    // reads only numbers, for the dashboard's marks and counts.
+    Result<QList<VerdictMark>> judge(const EventFilter &filter, const TimeRange &range) const;
     // Per image with events in the range (grouped images first, by group and label).
     Result<QList<ImageVerdicts>> summarize(const EventFilter &filter,
                                            const TimeRange &range) const;

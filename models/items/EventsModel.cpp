@@ -39,6 +39,11 @@ void EventsModel::prependNewer(const QList<StoredEvent> &newer)
     endInsertRows();
 }
 
+qint64 EventsModel::eventId(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows[row].id : 0;
+}
+
 const PullEvent *EventsModel::event(int row) const
 {
     return row >= 0 && row < m_rows.size() ? &m_rows[row].event : nullptr;

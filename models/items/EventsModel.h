@@ -47,6 +47,7 @@ public:
     // The newest row's id, 0 when empty.
     qint64 newestId() const { return m_rows.isEmpty() ? 0 : m_rows.first().id; }
     const PullEvent *event(int row) const;
+    qint64 eventId(int row) const; // the history's id of the row's event, 0 when none
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/Comparison.h"
 #include "analysis/Failures.h"
 #include "analysis/Overview.h"
 #include "analysis/Timeline.h"
@@ -24,13 +25,16 @@ public:
     virtual void requestCompare(const EventFilter &filter, const TimeRange &range) = 0;
     virtual void requestTimeline(const EventFilter &filter, const TimeRange &range,
                                  qint64 bucketMs) = 0;
+    // The verdict, evidence and sentence of one failed CI pull (the Events page's details).
+    virtual void requestVerdict(const StoredEvent &event) = 0;
 
 signals:
     void overviewReady(const QList<pw::OverviewRow> &rows, qint64 nowMs);
     void failuresReady(const pw::FailureSummary &summary);
     void eventsReady(const pw::EventPageQuery &query, const QList<pw::StoredEvent> &page);
-    void compareReady(const QList<pw::CompareRow> &rows, const pw::TimeRange &range);
+    void compareReady(const pw::ComparisonData &comparison);
     void timelineReady(const pw::TimelineData &timeline);
+    void verdictReady(qint64 eventId, const pw::CiVerdict &verdict);
     // The history grew or changed (this process or another one wrote to it): pages refresh.
     void historyChanged();
     // Every image's Overview row whatever the filter (the tray and its notifications), at
@@ -51,6 +55,8 @@ Q_DECLARE_METATYPE(pw::EventFilter)
 Q_DECLARE_METATYPE(pw::EventPageQuery)
 Q_DECLARE_METATYPE(pw::StoredEvent)
 Q_DECLARE_METATYPE(pw::CompareRow)
+Q_DECLARE_METATYPE(pw::ComparisonData)
+Q_DECLARE_METATYPE(pw::CiVerdict)
 Q_DECLARE_METATYPE(pw::TimeRange)
 Q_DECLARE_METATYPE(pw::TimelineData)
 Q_DECLARE_METATYPE(pw::ImageInfo)

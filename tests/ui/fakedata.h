@@ -13,7 +13,8 @@ public:
     QList<pw::TimeRange> askedRanges;
     QList<pw::StoredEvent> events; // newest first, ids descending
     QList<pw::EventPageQuery> askedPages;
-    QList<pw::CompareRow> compare;
+    pw::ComparisonData compare;
+    QList<pw::CiVerdict> verdicts; // requestVerdict answers with the one of the same time
     pw::TimelineData timeline;
 
     void requestOverview(const pw::EventFilter &filter) override
@@ -31,7 +32,9 @@ public:
     {
         asked.append(filter);
         askedRanges.append(range);
-        emit compareReady(compare, range);
+        pw::ComparisonData answer = compare;
+        answer.range = range;
+        emit compareReady(answer);
     }
     void requestTimeline(const pw::EventFilter &filter, const pw::TimeRange &range,
                          qint64) override
@@ -39,6 +42,12 @@ public:
         asked.append(filter);
         askedRanges.append(range);
         emit timelineReady(timeline); // its own range: cells map to fixed times
+    }
+    void requestVerdict(const pw::StoredEvent &stored) override
+    {
+        for (const pw::CiVerdict &v : verdicts)
+            if (v.event.ts == stored.event.ts)
+                emit verdictReady(stored.id, v);
     }
     void requestEvents(const pw::EventPageQuery &query) override
     {

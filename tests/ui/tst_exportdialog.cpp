@@ -97,7 +97,7 @@ void TestExportDialog::init()
 void TestExportDialog::asksForTheChosenReports_data()
 {
     QTest::addColumn<QList<ReportKind>>("unchecked");
-    QTest::newRow("all four (the default)") << QList<ReportKind>();
+    QTest::newRow("all five (the default)") << QList<ReportKind>();
     QTest::newRow("without events") << QList<ReportKind>{ReportKind::Events};
     QTest::newRow("only compare") << QList<ReportKind>{ReportKind::Events, ReportKind::Availability,
                                                        ReportKind::Breakdown};
@@ -131,7 +131,8 @@ void TestExportDialog::asksForTheChosenReports()
     }
     QList<ReportKind> expected;
     for (ReportKind kind :
-         {ReportKind::Events, ReportKind::Availability, ReportKind::Breakdown, ReportKind::Compare})
+         {ReportKind::Events, ReportKind::Availability, ReportKind::Breakdown, ReportKind::Compare,
+          ReportKind::Verdicts})
         if (!unchecked.contains(kind))
             expected << kind;
     QCOMPARE(asked, expected);
@@ -247,7 +248,8 @@ void TestExportDialog::withoutAChartThatOptionIsOff()
     QVERIFY(!dialog.findChild<QComboBox *>(u"chartFormat"_s)->isEnabled());
     // Nothing chosen: nothing to start.
     for (ReportKind kind :
-         {ReportKind::Events, ReportKind::Availability, ReportKind::Breakdown, ReportKind::Compare})
+         {ReportKind::Events, ReportKind::Availability, ReportKind::Breakdown, ReportKind::Compare,
+          ReportKind::Verdicts})
         reportBox(dialog, kind)->setChecked(false);
     QVERIFY(!dialog.findChild<QPushButton *>(u"startExport"_s)->isEnabled());
 }

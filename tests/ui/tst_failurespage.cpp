@@ -62,7 +62,7 @@ void TestFailuresPage::showsAndNarrows()
     QCOMPARE(filter.ok, false);
     QCOMPARE(filter.groups, shared.groups);
     const auto bars = page.findChildren<BarChart *>();
-    QCOMPARE(bars.size(), 2);
+    QCOMPARE(bars.size(), 3); // by registry, by image, failed CI pulls by verdict
     emit bars[0]->rowActivated(0);
     filter = events.last().first().value<EventFilter>();
     QCOMPARE(filter.registries, QStringList{u"docker.io"_s});

@@ -81,7 +81,7 @@ void TestHistoryService::answersTheLatestRequest()
     QSignalSpy compare(&service, &DashboardData::compareReady);
     service.requestCompare({}, {now - Day, now + 1});
     QTRY_COMPARE(compare.size(), 1);
-    QCOMPARE(compare.last().first().value<QList<CompareRow>>().first().stats.total, 51);
+    QCOMPARE(compare.last().first().value<ComparisonData>().rows.first().stats.total, 51);
     QCOMPARE(failed.size(), 0);
 }
 

@@ -1,6 +1,7 @@
 #include "LatencyTimeChart.h"
 
 #include "ChartTheme.h"
+#include "VerdictStyle.h"
 #include "analysis/Decimation.h"
 #include "items/OverviewModel.h"
 #include "TimeFormat.h"
@@ -110,33 +111,44 @@ void LatencyTimeChart::draw()
     addLine(p95, tr("p95"), QColor(0xD5, 0x5E, 0x00));
     addLine(p50, tr("p50"), QColor(0x00, 0x72, 0xB2));
 
-    // Failed CI pulls: triangles along the top of the plot, one per bucket that has any.
-    auto *ci = new QScatterSeries;
-    ci->setName(tr("failed CI pulls"));
-    ci->setMarkerShape(QScatterSeries::MarkerShapeTriangle);
-    ci->setMarkerSize(9);
-    ci->setColor(QColor(0xCC, 0x79, 0xA7));
-    for (qsizetype i = 0; i < m_row.ciFailures.size(); ++i) {
-        if (m_row.ciFailures[i] > 0) {
-            const BucketStats &b = m_row.buckets[i];
-            ci->append(qreal(b.bucketStart + (b.bucketEnd - b.bucketStart) / 2), high * 2);
+    // Failed CI pulls along the top of the plot, one mark per bucket and verdict, in the
+    // verdict's shape and colour (the legend names each): was it the registry or the runner?
+    for (Verdict verdict : AllVerdicts) {
+        auto *ci = new QScatterSeries;
+        ci->setName(tr("failed CI pull: %1").arg(verdictTitle(verdict).toLower()));
+        ci->setMarkerShape(verdictShape(verdict));
+        ci->setMarkerSize(10);
+        ci->setColor(verdictColor(verdict));
+        ci->setBorderColor(verdictColor(verdict).darker(140));
+        for (qsizetype i = 0; i < m_row.ciVerdicts.size() && i < m_row.buckets.size(); ++i) {
+            if (m_row.ciVerdicts[i][size_t(verdict)] > 0) {
+                const BucketStats &b = m_row.buckets[i];
+                ci->append(qreal(b.bucketStart + (b.bucketEnd - b.bucketStart) / 2), high * 2);
+            }
         }
+        if (ci->count() == 0) {
+            delete ci;
+            continue;
+        }
+        m_points += ci->count();
+        chart->addSeries(ci);
+        ci->attachAxis(time);
+        ci->attachAxis(latency);
+        connect(ci, &QScatterSeries::hovered, this, [this, verdict](const QPointF &point, bool state) {
+            if (!state)
+                return;
+            for (qsizetype i = 0; i < m_row.buckets.size(); ++i) {
+                const BucketStats &b = m_row.buckets[i];
+                if (qint64(point.x()) >= b.bucketStart && qint64(point.x()) < b.bucketEnd)
+                    QToolTip::showText(QCursor::pos(),
+                                       tr("%1 failed CI pulls from %2 UTC, %3: %4")
+                                           .arg(m_row.ciFailures.value(i))
+                                           .arg(timeformat::toMinute(b.bucketStart))
+                                           .arg(m_row.ciVerdicts[i][size_t(verdict)])
+                                           .arg(verdictTitle(verdict).toLower()));
+            }
+        });
     }
-    m_points += ci->count();
-    chart->addSeries(ci);
-    ci->attachAxis(time);
-    ci->attachAxis(latency);
-    connect(ci, &QScatterSeries::hovered, this, [this](const QPointF &point, bool state) {
-        if (!state)
-            return;
-        for (qsizetype i = 0; i < m_row.buckets.size(); ++i) {
-            const BucketStats &b = m_row.buckets[i];
-            if (qint64(point.x()) >= b.bucketStart && qint64(point.x()) < b.bucketEnd)
-                QToolTip::showText(QCursor::pos(), tr("%1 failed CI pulls from %2 UTC")
-                                                       .arg(m_row.ciFailures[i])
-                                                       .arg(timeformat::toMinute(b.bucketStart)));
-        }
-    });
 
     // Digest changes: a dashed vertical line each (the first one carries the legend entry).
     const qsizetype marked = std::min<qsizetype>(m_row.digests.size(), MaxDigestMarkers);

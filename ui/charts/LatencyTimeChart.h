@@ -7,7 +7,8 @@ namespace pw {
 
 // One image's probe latency over the range: p50 and p95 per bucket on a log axis (min/max
 // decimated to the plot's width, so no more than two points per pixel reach Qt Charts), failed
-// CI pulls as triangles along the top, and digest changes as vertical lines. Hovering a point
+// CI pulls along the top in their verdict's shape and colour, and digest changes as vertical
+// lines. Hovering a point
 // shows its numbers; dragging across chooses a time range.
 class LatencyTimeChart : public ZoomChartView
 {
