@@ -1252,6 +1252,47 @@ private slots:
         QCOMPARE(raw.scalar("SELECT count(*) FROM digest"), 1);
     }
 
+    // Verdicts read a month's failed CI pulls out of millions of probes: through the partial
+    // index, not a scan of every row (the SQL is the one SqliteEventReader writes for
+    // EventFilter{source Ci, ok false}).
+    void failedCiPullsAreReadThroughTheirIndex()
+    {
+        TestDir dir;
+        const QString path = dir.path(u"h.db"_s);
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            QList<PullEvent> events;
+            for (int i = 0; i < 200; ++i)
+                events.append(makeEvent(T0 + i * Minute, u"ghcr.io/a/b:1"_s,
+                                        i % 50 == 7 ? Category::Timeout : Category::None, 100,
+                                        i % 2 ? Source::Ci : Source::Probe));
+            QVERIFY(store->append(events).ok());
+            EventFilter failed;
+            failed.source = Source::Ci;
+            failed.ok = false;
+            QList<qint64> seen;
+            QVERIFY(store->scanOutcomes(failed, {T0, T0 + Day},
+                                        [&](const Outcome &o) { seen.append(o.ts); })
+                        .ok());
+            QCOMPARE(seen, (QList<qint64>{T0 + 7 * Minute, T0 + 57 * Minute, T0 + 107 * Minute,
+                                          T0 + 157 * Minute}));
+        }
+        RawDb raw(path);
+        sqlite3_stmt *q = nullptr;
+        QCOMPARE(sqlite3_prepare_v2(raw.handle(),
+                                    "EXPLAIN QUERY PLAN SELECT id, image, kind, latency FROM event "
+                                    "WHERE id>=?1 AND id<?2 AND (kind & 16)=16 AND (kind & 15)<>0 "
+                                    "ORDER BY id",
+                                    -1, &q, nullptr),
+                 SQLITE_OK);
+        QByteArray plan;
+        while (sqlite3_step(q) == SQLITE_ROW)
+            plan += reinterpret_cast<const char *>(sqlite3_column_text(q, 3));
+        sqlite3_finalize(q);
+        QVERIFY2(plan.contains("event_ci_failure"), plan.constData());
+    }
+
     void newerSchemaIsRefused()
     {
         TestDir dir;

@@ -7,7 +7,7 @@
 namespace pw::sqliteschema {
 
 // The version a store opened by this build migrates to (PRAGMA user_version).
-inline constexpr int Version = 4;
+inline constexpr int Version = 5;
 
 // PRAGMA application_id of a pullwatch history ("PuLW"), set when it is created or migrated.
 inline constexpr qint64 ApplicationId = 0x50754c57;
