@@ -1,6 +1,7 @@
 #include "analysis/Verdicts.h"
 
 #include "analysis/Aggregator.h"
+#include "analysis/ProbeWindows.h"
 #include "analysis/VerdictText.h"
 
 #include <QCoreApplication>
@@ -14,15 +15,12 @@ using namespace Qt::StringLiterals;
 
 namespace pw {
 
+using namespace probewindows;
+
 namespace {
 constexpr std::array<const char *, VerdictCount> VerdictIds = {
     "rate_limited", "image_problem", "registry_outage", "slow_pull", "runner_side", "no_evidence"};
 
-constexpr qint64 MinWindowMs = 10 * 60 * 1000;
-constexpr qint64 MinSlowMs = 5 * 1000;
-// A cold pull this slow was a build; a registry answers a manifest in milliseconds. (The first
-// probe of a fresh history counts as cold too, however fast: that one is no build.)
-constexpr qint64 ColdBuildMs = 2 * 1000;
 
 bool registrySideCategory(Category c)
 {
@@ -49,91 +47,6 @@ bool aboutTheImage(Category c)
     return c == Category::NotFound || c == Category::Platform || c == Category::Auth;
 }
 
-struct Probe
-{
-    qint64 ts = 0;
-    qint64 latencyMs = -1;
-    Category category = Category::None;
-    bool cold = false;
-};
-using Probes = std::vector<Probe>;
-
-// The probes around the failures, per image and per registry, sorted by time.
-struct ProbeIndex
-{
-    QHash<int, Probes> byImage;
-    // Every probe of a registry's images, merged on first use: only failures whose image has
-    // no probe in its window look there.
-    mutable QHash<QString, Probes> byRegistry;
-    QHash<int, QString> registryOf;
-
-    const Probes &ofRegistry(const QString &registry) const
-    {
-        if (const auto found = byRegistry.constFind(registry); found != byRegistry.cend())
-            return *found;
-        Probes &merged = byRegistry[registry];
-        for (auto it = byImage.cbegin(); it != byImage.cend(); ++it)
-            if (registryOf.value(it.key()) == registry)
-                merged.insert(merged.end(), it->begin(), it->end());
-        std::stable_sort(merged.begin(), merged.end(),
-                         [](const Probe &a, const Probe &b) { return a.ts < b.ts; });
-        return merged;
-    }
-    QSet<int> everProbed;
-    QSet<int> everOk;
-};
-
-// The probes of an image (or a registry), without copying them; none when there are none.
-template<class Key> const Probes &probesOf(const QHash<Key, Probes> &index, const Key &key)
-{
-    static const Probes none;
-    const auto found = index.constFind(key);
-    return found == index.cend() ? none : *found;
-}
-
-std::span<const Probe> around(const Probes &probes, qint64 ts, qint64 window)
-{
-    const auto byTime = [](const Probe &p, qint64 t) { return p.ts < t; };
-    const auto first = std::lower_bound(probes.begin(), probes.end(), ts - window, byTime);
-    const auto last = std::lower_bound(first, probes.end(), ts + window + 1, byTime);
-    return {first, last};
-}
-
-// What the probes of a window showed. The median costs a sort: only the sentences need it.
-VerdictEvidence gather(std::span<const Probe> probes, qint64 window, qint64 jobWaitMs,
-                       qint64 slowProbeMs, bool median = true)
-{
-    VerdictEvidence e;
-    e.windowMs = window;
-    // Slower than the job waited (when its log says), but never a sub-second blip: a job that
-    // gave up after 300 ms did not give up on a slow registry.
-    const qint64 slowFrom = jobWaitMs > 0 ? std::max(jobWaitMs, MinSlowMs) : slowProbeMs;
-    thread_local std::vector<qint64> latencies;
-    latencies.clear();
-    for (const Probe &p : probes) {
-        ++e.probes;
-        if (p.category != Category::None) {
-            ++e.failures[size_t(p.category)];
-            continue;
-        }
-        ++e.probesOk;
-        const bool build = p.cold && p.latencyMs >= ColdBuildMs;
-        e.cold = e.cold || build;
-        if (p.latencyMs >= 0) {
-            e.maxMs = std::max(e.maxMs, p.latencyMs);
-            e.slow = e.slow || build || p.latencyMs >= slowFrom;
-            if (median)
-                latencies.push_back(p.latencyMs);
-        }
-    }
-    if (!latencies.empty()) {
-        const auto middle = latencies.begin() + qsizetype(latencies.size() - 1) / 2;
-        std::nth_element(latencies.begin(), middle, latencies.end());
-        e.p50Ms = *middle;
-    }
-    return e;
-}
-
 // DESIGN.md's table, first match wins.
 Verdict decide(Category ci, const VerdictEvidence &e)
 {
@@ -152,104 +65,6 @@ Verdict decide(Category ci, const VerdictEvidence &e)
     return Verdict::NoEvidence;
 }
 
-// The event filter's images plus those that share a registry or a group with them: the probes
-// a verdict may look at.
-QList<int> relevantImages(const QList<ImageInfo> &images, const QList<int> &failing)
-{
-    QSet<QString> registries;
-    QSet<QString> groups;
-    for (const ImageInfo &info : images) {
-        if (!failing.contains(info.id))
-            continue;
-        registries.insert(info.registry);
-        if (!info.group.isEmpty())
-            groups.insert(info.group);
-    }
-    QList<int> ids;
-    for (const ImageInfo &info : images)
-        if (registries.contains(info.registry) || groups.contains(info.group))
-            ids.push_back(info.id);
-    return ids;
-}
-
-Result<ProbeIndex> loadProbes(const HistoryStore &store, const QHash<int, ImageInfo> &byId,
-                              const QList<int> &ids, const TimeRange &range)
-{
-    ProbeIndex index;
-    if (ids.isEmpty())
-        return index;
-    EventFilter filter;
-    filter.source = Source::Probe;
-    for (int id : ids)
-        filter.images.push_back(byId.value(id).image);
-    const Status scanned = store.scanOutcomes(filter, range, [&](const Outcome &o) {
-        index.byImage[o.imageId].push_back(Probe{o.ts, o.latencyMs, o.category, o.cold});
-    });
-    if (!scanned)
-        return Error{scanned.error()};
-    for (int id : ids)
-        index.registryOf.insert(id, byId.value(id).registry);
-
-    // "No probe has ever succeeded for it" looks at the whole history, from the daily rollups.
-    const TimeRange span = store.span();
-    const TimeRange all{floorTo(span.from, granularityMs(Granularity::Day)),
-                        span.to + granularityMs(Granularity::Day)};
-    const Status rolled = store.scanRollups(
-        Granularity::Day, filter, all,
-        [&](const RollupRow &row) {
-            index.everProbed.insert(row.imageId);
-            if (row.ok > 0)
-                index.everOk.insert(row.imageId);
-        },
-        false);
-    if (!rolled)
-        return Error{rolled.error()};
-    return index;
-}
-
-// The incidents of the images a range's failures may fall into, read once (one query per
-// outage costs seconds on a busy month), by image.
-Result<QHash<int, QList<Incident>>> loadIncidents(const HistoryStore &store,
-                                                  const QList<int> &images,
-                                                  const QHash<int, ImageInfo> &byId,
-                                                  const TimeRange &range)
-{
-    QHash<int, QList<Incident>> byImage;
-    if (images.isEmpty())
-        return byImage;
-    EventFilter filter;
-    filter.source = Source::Probe;
-    for (int id : images)
-        filter.images.push_back(byId.value(id).image);
-    const Result<QList<Incident>> incidents = store.incidents(filter, range);
-    if (!incidents)
-        return Error{incidents.error()};
-    for (const Incident &incident : *incidents)
-        byImage[incident.imageId].push_back(incident);
-    return byImage;
-}
-
-// The incident a failure fell into, else the nearest within the window: of the image, or of
-// any image on its registry when the registry's probes stood in.
-std::optional<Incident> incidentAt(const QHash<int, QList<Incident>> &incidents,
-                                   const QHash<int, ImageInfo> &byId, int imageId, bool sameImage,
-                                   qint64 ts, qint64 window)
-{
-    const auto distance = [ts](const Incident &i) {
-        const qint64 end = i.isOpen() ? std::numeric_limits<qint64>::max() : i.recoveredAt;
-        return ts < i.start ? i.start - ts : (ts > end ? ts - end : 0);
-    };
-    const QString registry = byId.value(imageId).registry;
-    std::optional<Incident> best;
-    for (auto it = incidents.cbegin(); it != incidents.cend(); ++it) {
-        if (sameImage ? it.key() != imageId : byId.value(it.key()).registry != registry)
-            continue;
-        for (const Incident &i : *it)
-            if (distance(i) <= window && (!best || distance(i) < distance(*best)))
-                best = i;
-    }
-    return best;
-}
 } // namespace
 
 QString verdictId(Verdict verdict)
@@ -295,12 +110,6 @@ qint64 VerdictSettings::windowMs(const QString &image) const
 }
 
 namespace {
-// The verdicts of a range with the probes they were read from (the summary reuses them).
-struct Explained
-{
-    QList<CiVerdict> verdicts;
-};
-
 // The probes a range's failures are judged by, loaded once.
 struct Context
 {
@@ -337,7 +146,7 @@ std::pair<Verdict, VerdictEvidence> judgeOne(const Context &c, const VerdictSett
     const ImageInfo info = c.byId.value(imageId);
     const qint64 window = settings.windowMs(info.image);
     const qint64 jobWait = latencyMs > 0 ? latencyMs : -1;
-    VerdictEvidence e = gather(around(probesOf(c.probes.byImage, imageId), ts, window), window,
+    VerdictEvidence e = gather(around(c.probes.ofImage(imageId), ts, window), window,
                                jobWait, settings.slowProbeMs, median);
     if (e.probes == 0) {
         e = gather(around(c.probes.ofRegistry(info.registry), ts, window), window,
@@ -364,14 +173,19 @@ struct JudgedRange
     Context context;
 };
 
+// The failed CI pulls among what the filter selects.
+EventFilter failedCiPulls(EventFilter filter)
+{
+    filter.source = Source::Ci;
+    filter.ok = false;
+    return filter;
+}
+
 Result<JudgedRange> judgeRange(const HistoryStore &store, const VerdictSettings &settings,
                                const EventFilter &filter, const TimeRange &range)
 {
-    EventFilter failed = filter;
-    failed.source = Source::Ci;
-    failed.ok = false;
     QList<Outcome> outcomes;
-    const Status scanned = store.scanOutcomes(failed, range, [&](const Outcome &o) {
+    const Status scanned = store.scanOutcomes(failedCiPulls(filter), range, [&](const Outcome &o) {
         if (!o.ok())
             outcomes.push_back(o);
     });
@@ -394,14 +208,12 @@ Result<JudgedRange> judgeRange(const HistoryStore &store, const VerdictSettings 
     return out;
 }
 
-Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings &settings,
-                               const EventFilter &filter, const TimeRange &range)
+Result<QList<CiVerdict>> explainRange(const HistoryStore &store,
+                                      const VerdictSettings &settings, const EventFilter &filter,
+                                      const TimeRange &range)
 {
-    EventFilter failed = filter;
-    failed.source = Source::Ci;
-    failed.ok = false;
     QList<PullEvent> events;
-    const Status scanned = store.scanEvents(failed, range, [&](const PullEvent &e) {
+    const Status scanned = store.scanEvents(failedCiPulls(filter), range, [&](const PullEvent &e) {
         events.push_back(e);
         return true;
     });
@@ -426,8 +238,8 @@ Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings 
     if (!incidents)
         return Error{incidents.error()};
 
-    Explained out;
-    out.verdicts.reserve(events.size());
+    QList<CiVerdict> out;
+    out.reserve(events.size());
     for (const PullEvent &e : events) {
         CiVerdict v;
         v.event = e;
@@ -439,7 +251,7 @@ Result<Explained> explainRange(const HistoryStore &store, const VerdictSettings 
                                              e.ts, v.evidence.windowMs);
         v.advice = verdictAdvice(v);
         v.sentence = verdictSentence(v);
-        out.verdicts.push_back(std::move(v));
+        out.push_back(std::move(v));
     }
     return out;
 }
@@ -455,7 +267,7 @@ void countAvoidable(ImageVerdicts &row, const QList<ImageVerdicts> &rows, const 
     for (const ImageVerdicts &other : rows) {
         if (other.group != row.group || other.image == row.image)
             continue;
-        const Probes &probes = probesOf(x.context.probes.byImage, x.context.idOf.value(other.image));
+        const Probes &probes = x.context.probes.ofImage(x.context.idOf.value(other.image));
         qint64 avoided = 0;
         for (const Judged &j : x.judged) {
             if (j.failure.imageId != id || !isRegistrySide(j.verdict))
@@ -477,10 +289,7 @@ void countAvoidable(ImageVerdicts &row, const QList<ImageVerdicts> &rows, const 
 Result<QList<CiVerdict>> VerdictEngine::explain(const EventFilter &filter,
                                                 const TimeRange &range) const
 {
-    Result<Explained> x = explainRange(m_store, m_settings, filter, range);
-    if (!x)
-        return Error{x.error()};
-    return std::move(x->verdicts);
+    return explainRange(m_store, m_settings, filter, range);
 }
 
 Result<QList<VerdictMark>> VerdictEngine::judge(const EventFilter &filter,
