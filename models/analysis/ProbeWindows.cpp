@@ -39,7 +39,6 @@ std::span<const Probe> around(const Probes &probes, qint64 ts, qint64 window)
     return {first, last};
 }
 
-
 VerdictEvidence gather(std::span<const Probe> probes, qint64 window, qint64 jobWaitMs,
                        qint64 slowProbeMs, bool median)
 {
