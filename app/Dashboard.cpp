@@ -66,7 +66,15 @@ int run(const QStringList &arguments)
             data.setVerdictSettings(cli::verdictSettings(*changed));
         }
     });
-    MainWindow window(&state, &data, {&monitor, &exporter, &configFile});
+    // Which registries build on demand follows the config as it is saved.
+    auto registries = std::make_shared<QList<RegistryConfig>>(config->registries);
+    QObject::connect(&configFile, &ConfigEditor::saved, &data, [registries](const QString &file) {
+        if (const Result<Config> changed = Config::load(file))
+            *registries = changed->registries;
+    });
+    MainWindow window(&state, &data,
+                      {&monitor, &exporter, &configFile,
+                       [registries](const QString &host) { return isOnDemand(*registries, host); }});
     if (demo)
         window.setWindowTitle(QApplication::translate("Dashboard", "pullwatch — demo history"));
     window.show();

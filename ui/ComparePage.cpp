@@ -7,6 +7,7 @@
 #include "charts/ChartTheme.h"
 #include "charts/CompareCharts.h"
 
+#include <QAction>
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
 #include <QBoxSet>
@@ -45,6 +46,17 @@ ComparePage::ComparePage(DashboardState *state, DashboardData *data, QWidget *pa
     table->verticalHeader()->hide();
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->setWordWrap(false);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *selfHost = new QAction(tr("Self-host this image…"), table);
+    table->addAction(selfHost);
+    connect(selfHost, &QAction::triggered, this, [this, table] {
+        const int row = table->currentIndex().row();
+        if (row >= 0 && row < m_model->rows().size()) {
+            const CompareRow &r = m_model->rows()[row];
+            emit selfHostRequested(r.image, r.group, r.label);
+        }
+    });
     auto *charts = new QWidget(this);
     auto *grid = new QGridLayout(charts);
     grid->setContentsMargins(0, 0, 0, 0);

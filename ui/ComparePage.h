@@ -32,6 +32,10 @@ public:
     QString group() const;    // the group the charts show
     void showComparison(const ComparisonData &data);
 
+signals:
+    // "Self-host this image…" on a row of the table.
+    void selfHostRequested(const QString &image, const QString &group, const QString &label);
+
 public slots:
     void refresh();
 

@@ -5,6 +5,7 @@
 #include "items/DashboardState.h"
 #include "EventsPage.h"
 #include "ExportDialog.h"
+#include "SelfHostDialog.h"
 #include "FailuresPage.h"
 #include "FilterBar.h"
 #include "MonitorActions.h"
@@ -88,6 +89,21 @@ MainWindow::~MainWindow()
     saveSettings();
 }
 
+void MainWindow::openSelfHost(const QString &image, const QString &group, const QString &label,
+                              const DashboardServices &services)
+{
+    const Result<ImageReference> source = ImageReference::parse(image);
+    if (!source)
+        return;
+    SelfHostRequest request;
+    request.source = *source;
+    request.onDemand = services.onDemand && services.onDemand(source->registry);
+    request.group = group;
+    request.sourceLabel = label;
+    SelfHostDialog dialog(request, services.exporter, this);
+    dialog.exec();
+}
+
 void MainWindow::createServiceActions(const DashboardServices &services)
 {
     auto *toolbar = addToolBar(tr("Actions"));
@@ -113,6 +129,14 @@ void MainWindow::createServiceActions(const DashboardServices &services)
         dialog.exec();
         settings.setValue(QStringLiteral("export/directory"), dialog.directory());
     });
+
+    // "Self-host this image…" on the Overview's and the Compare page's rows.
+    const auto selfHost = [this, services](const QString &image, const QString &group,
+                                           const QString &label) {
+        openSelfHost(image, group, label, services);
+    };
+    connect(m_overview, &OverviewPage::selfHostRequested, this, selfHost);
+    connect(m_compare, &ComparePage::selfHostRequested, this, selfHost);
 
     QAction *settingsAction = toolbar->addAction(tr("&Settings…"));
     settingsAction->setShortcut(QKeySequence::Preferences);

@@ -2,6 +2,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QLabel;
 class QTabWidget;
 
@@ -30,6 +32,9 @@ struct DashboardServices
     PullMonitor *monitor = nullptr;     // Probe now, Import logs…, the scheduler's state
     ReportExporter *exporter = nullptr; // Export…
     ConfigEditor *config = nullptr;     // Settings…
+    // Whether a registry builds images on demand (the config's; "Self-host this image…" then
+    // also rebuilds the image from its package list). Unset: none does.
+    std::function<bool(const QString &registry)> onDemand;
 };
 
 class MainWindow : public QMainWindow
@@ -52,6 +57,8 @@ public:
 private:
     void createRangeActions();
     void createServiceActions(const DashboardServices &services);
+    void openSelfHost(const QString &image, const QString &group, const QString &label,
+                      const DashboardServices &services);
     void restoreSettings();
     void saveSettings() const;
 

@@ -7,6 +7,7 @@
 #include "TimeFormat.h"
 
 #include <QDateTime>
+#include <QAction>
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableView>
@@ -36,6 +37,16 @@ OverviewPage::OverviewPage(DashboardState *state, DashboardData *data, QWidget *
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
     layout->addWidget(m_table, 1);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *selfHost = new QAction(tr("Self-host this image…"), m_table);
+    m_table->addAction(selfHost);
+    connect(selfHost, &QAction::triggered, this, [this] {
+        const int row = m_table->currentIndex().row();
+        if (row >= 0 && row < m_model->rows().size()) {
+            const OverviewRow &r = m_model->rows()[row];
+            emit selfHostRequested(r.image, r.group, r.label);
+        }
+    });
 
     if (m_state)
         connect(m_state, &DashboardState::changed, this, &OverviewPage::refresh);

@@ -28,6 +28,10 @@ public:
     // Shows rows at once (headless rendering, tests).
     void showRows(const QList<OverviewRow> &rows, qint64 nowMs);
 
+signals:
+    // "Self-host this image…" on a row: what it takes to stop depending on the image.
+    void selfHostRequested(const QString &image, const QString &group, const QString &label);
+
 public slots:
     void refresh();
 

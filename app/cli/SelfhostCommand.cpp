@@ -7,38 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include <QDir>
-#include <QFileInfo>
-#include <QSaveFile>
 
 using namespace Qt::StringLiterals;
 
 namespace pw::cli {
-
-namespace {
-// Writes every file or none that is not already there: a kit never overwrites what a user has
-// (their own Dockerfile, a workflow of the same name).
-Status writeKit(const QString &dir, const QList<KitFile> &files)
-{
-    for (const KitFile &file : files) {
-        const QString path = QDir(dir).filePath(file.path);
-        if (QFileInfo::exists(path))
-            return Error{u"%1 exists; choose another --out or move it away"_s.arg(path)};
-    }
-    for (const KitFile &file : files) {
-        const QString path = QDir(dir).filePath(file.path);
-        if (!QDir().mkpath(QFileInfo(path).absolutePath()))
-            return Error{u"%1: cannot create the folder"_s.arg(QFileInfo(path).absolutePath())};
-        QSaveFile out(path);
-        if (!out.open(QIODevice::WriteOnly) || out.write(file.content) != file.content.size() ||
-            !out.commit())
-            return Error{u"%1: cannot write: %2"_s.arg(path, out.errorString())};
-        if (file.executable)
-            QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::ExeOwner |
-                                            QFileDevice::ExeGroup | QFileDevice::ExeOther);
-    }
-    return {};
-}
-} // namespace
 
 int runSelfhost(const QStringList &arguments)
 {
@@ -95,7 +67,7 @@ int runSelfhost(const QStringList &arguments)
     const QString dir = parser.isSet(out)
                             ? parser.value(out)
                             : u"selfhost-"_s + target->repository.section(u'/', -1);
-    if (const Status written = writeKit(dir, files); !written)
+    if (const Status written = writeSelfHostKit(dir, files); !written)
         return fail(u"selfhost: "_s + written.error());
     for (const KitFile &file : files)
         printJsonLine({{"file", QDir(dir).filePath(file.path).toStdString()},

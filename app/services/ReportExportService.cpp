@@ -184,6 +184,18 @@ void ReportExportService::saveFile(const QString &path, const QByteArray &bytes)
     });
 }
 
+void ReportExportService::saveKit(const QString &directory, const QList<KitFile> &files)
+{
+    submit([directory, files](const IsCanceled &, const JobProgress &) {
+        if (const Status written = writeSelfHostKit(directory, files); !written)
+            return JobResult::failed(written.error());
+        JobResult finished;
+        for (const KitFile &file : files)
+            finished.files << QDir(directory).filePath(file.path);
+        return finished;
+    });
+}
+
 void ReportExportService::cancel()
 {
     m_canceledThrough.store(m_submitted.load());

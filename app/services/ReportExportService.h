@@ -20,6 +20,7 @@ public:
 
     void exportReports(const QList<ReportRequest> &requests, const QString &directory) override;
     void saveFile(const QString &path, const QByteArray &bytes) override;
+    void saveKit(const QString &directory, const QList<KitFile> &files) override;
     void cancel() override;
 
 private:

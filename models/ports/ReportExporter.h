@@ -1,6 +1,7 @@
 #pragma once
 
 #include "reports/Reports.h"
+#include "reports/SelfHostKit.h"
 
 #include <QObject>
 #include <QStringList>
@@ -23,6 +24,9 @@ public:
     virtual void exportReports(const QList<ReportRequest> &requests, const QString &directory) = 0;
     // Writes bytes (a rendered chart) to path, replacing an existing file only when complete.
     virtual void saveFile(const QString &path, const QByteArray &bytes) = 0;
+    // Writes a self-host kit under directory (created as needed): every file or, when any is
+    // already there, none.
+    virtual void saveKit(const QString &directory, const QList<KitFile> &files) = 0;
     // Stops the running and queued jobs soon after: each ends with canceled().
     virtual void cancel() = 0;
 

@@ -1,10 +1,13 @@
 #include "reports/SelfHostKit.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSaveFile>
 
 using namespace Qt::StringLiterals;
 
@@ -228,6 +231,28 @@ QList<KitFile> selfHostKit(const SelfHostRequest &r)
     files.append({u"pullwatch.json"_s, u"config"_s,
                   QJsonDocument(QJsonObject{{u"images"_s, images}}).toJson(QJsonDocument::Indented)});
     return files;
+}
+
+Status writeSelfHostKit(const QString &dir, const QList<KitFile> &files)
+{
+    for (const KitFile &file : files) {
+        const QString path = QDir(dir).filePath(file.path);
+        if (QFileInfo::exists(path))
+            return Error{u"%1 exists; choose another folder or move it away"_s.arg(path)};
+    }
+    for (const KitFile &file : files) {
+        const QString path = QDir(dir).filePath(file.path);
+        if (!QDir().mkpath(QFileInfo(path).absolutePath()))
+            return Error{u"%1: cannot create the folder"_s.arg(QFileInfo(path).absolutePath())};
+        QSaveFile out(path);
+        if (!out.open(QIODevice::WriteOnly) || out.write(file.content) != file.content.size() ||
+            !out.commit())
+            return Error{u"%1: cannot write: %2"_s.arg(path, out.errorString())};
+        if (file.executable)
+            QFile::setPermissions(path, QFile::permissions(path) | QFileDevice::ExeOwner |
+                                            QFileDevice::ExeGroup | QFileDevice::ExeOther);
+    }
+    return {};
 }
 
 } // namespace pw

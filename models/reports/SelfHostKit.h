@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ImageReference.h"
+#include "Result.h"
 
 #include <QByteArray>
 #include <QList>
@@ -15,6 +16,8 @@ struct KitFile
     QString kind; // "mirror", "dockerfile", "nix", "workflow", "config"
     QByteArray content;
     bool executable = false;
+
+    friend bool operator==(const KitFile &, const KitFile &) = default;
 };
 
 struct SelfHostRequest
@@ -33,6 +36,10 @@ struct SelfHostRequest
 // and an image.nix with the same packages, a scheduled GitHub Actions workflow that rebuilds and
 // pushes it, and the config that puts both sides in one group. Pure text: the caller writes it.
 QList<KitFile> selfHostKit(const SelfHostRequest &request);
+
+// Writes the kit under dir (created as needed): every file or none, never over an existing one
+// (a user's own Dockerfile, a workflow of the same name). mirror.sh is made executable.
+Status writeSelfHostKit(const QString &dir, const QList<KitFile> &files);
 
 // The nixpkgs attribute paths an on-demand image contains, as nixery builds it: the path's
 // packages, bashInteractive, coreutils, moreutils and nano for "shell", and always cacert and

@@ -40,6 +40,11 @@ public:
     {
         saved.append({path, bytes});
     }
+    void saveKit(const QString &directory, const QList<KitFile> &files) override
+    {
+        for (const KitFile &file : files)
+            saved.append({directory + u'/' + file.path, file.content});
+    }
     void cancel() override { ++cancels; }
 };
 

@@ -55,6 +55,7 @@ private slots:
     void failsOnADirectoryItCannotWrite_data();
     void failsOnADirectoryItCannotWrite();
     void savesAChart();
+    void savesASelfHostKitOnce();
 
 private:
     ReportRequest request(ReportKind kind, const EventFilter &filter = {}) const
@@ -225,6 +226,39 @@ void TestReportExportService::savesAChart()
     service.saveFile(out.path(u"missing/chart.png"_s), "png");
     QTRY_COMPARE(failed.size(), 1);
     QVERIFY(failed.first().first().toString().contains(out.path(u"missing/chart.png"_s)));
+}
+
+// The dashboard's "Self-host this image…": every file under the folder, mirror.sh executable,
+// and a second save into the same folder refused without touching what is there.
+void TestReportExportService::savesASelfHostKitOnce()
+{
+    TestDir out;
+    SelfHostRequest request;
+    request.source = *ImageReference::parse(u"nixery.dev/shell/jq"_s);
+    request.target = *ImageReference::parse(u"ghcr.io/acme/jq-tools"_s);
+    request.onDemand = true;
+    const QList<KitFile> files = selfHostKit(request);
+    QCOMPARE(files.size(), 5);
+    const QString dir = out.path(u"selfhost-jq-tools"_s);
+    ReportExportService service(m_path);
+    QSignalSpy finished(&service, &ReportExporter::finished);
+    QSignalSpy failed(&service, &ReportExporter::failed);
+    service.saveKit(dir, files);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().at(0).toStringList().size(), 5);
+    for (const KitFile &file : files)
+        QCOMPARE(readAll(dir + u'/' + file.path), file.content);
+    QVERIFY(QFileInfo(dir + u"/mirror.sh"_s).isExecutable());
+    QVERIFY(!QFileInfo(dir + u"/image.nix"_s).isExecutable());
+
+    QVERIFY(writeAll(dir + u"/image.nix"_s, "mine"));
+    QList<KitFile> changed = files;
+    changed.first().content = "#!/bin/sh\n";
+    service.saveKit(dir, changed);
+    QTRY_COMPARE(failed.size(), 1);
+    QVERIFY(failed.first().first().toString().contains(u"exists"_s));
+    QCOMPARE(readAll(dir + u"/image.nix"_s), "mine");
+    QCOMPARE(readAll(dir + u"/mirror.sh"_s), files.first().content); // none written
 }
 
 QTEST_GUILESS_MAIN(TestReportExportService)
