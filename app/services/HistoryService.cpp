@@ -117,6 +117,30 @@ void HistoryService::submit(Lane lane, std::atomic<quint64> &latest, Compute com
     });
 }
 
+template<class Compute, class Deliver>
+void HistoryService::submitTwice(Lane quickLane, std::atomic<quint64> &quick,
+                                 std::atomic<quint64> &judged, quint64 &judgedShown,
+                                 Compute compute, Deliver deliver)
+{
+    const quint64 judgedGeneration = judged.load() + 1; // the one submitted just below
+    VerdictSettings withoutVerdicts = m_verdictSettings;
+    withoutVerdicts.judge = false;
+    submit(quickLane, quick,
+           [compute, withoutVerdicts](HistoryStore &store) { return compute(store, withoutVerdicts); },
+           [deliver, judgedGeneration, &judgedShown](const auto &answer) {
+               if (judgedShown != judgedGeneration)
+                   deliver(answer);
+           });
+    submit(Judging, judged,
+           [compute, settings = m_verdictSettings](HistoryStore &store) {
+               return compute(store, settings);
+           },
+           [deliver, judgedGeneration, &judgedShown](const auto &answer) {
+               judgedShown = judgedGeneration;
+               deliver(answer);
+           });
+}
+
 void HistoryService::checkForChanges()
 {
     submit(
@@ -164,9 +188,9 @@ void HistoryService::requestOverview(const EventFilter &filter)
 void HistoryService::requestFailures(const EventFilter &filter, const TimeRange &range,
                                      qint64 bucketMs)
 {
-    submit(
-        Breakdown, m_failuresGeneration,
-        [filter, range, bucketMs, settings = m_verdictSettings](HistoryStore &store) {
+    submitTwice(
+        Breakdown, m_failuresGeneration, m_failuresJudgedGeneration, m_failuresJudgedShown,
+        [filter, range, bucketMs](HistoryStore &store, const VerdictSettings &settings) {
             return computeFailures(store, filter, range, bucketMs, settings);
         },
         [this](const FailureSummary &summary) { emit failuresReady(summary); });
@@ -183,9 +207,9 @@ void HistoryService::requestEvents(const EventPageQuery &query)
 
 void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &range)
 {
-    submit(
-        Comparison, m_compareGeneration,
-        [filter, range, settings = m_verdictSettings](HistoryStore &store) {
+    submitTwice(
+        Comparison, m_compareGeneration, m_compareJudgedGeneration, m_compareJudgedShown,
+        [filter, range](HistoryStore &store, const VerdictSettings &settings) {
             return computeComparison(store, filter, range, settings);
         },
         [this](const ComparisonData &comparison) { emit compareReady(comparison); });
@@ -194,9 +218,9 @@ void HistoryService::requestCompare(const EventFilter &filter, const TimeRange &
 void HistoryService::requestTimeline(const EventFilter &filter, const TimeRange &range,
                                      qint64 bucketMs)
 {
-    submit(
-        Grids, m_timelineGeneration,
-        [filter, range, bucketMs, settings = m_verdictSettings](HistoryStore &store) {
+    submitTwice(
+        Grids, m_timelineGeneration, m_timelineJudgedGeneration, m_timelineJudgedShown,
+        [filter, range, bucketMs](HistoryStore &store, const VerdictSettings &settings) {
             return computeTimeline(store, filter, range, bucketMs, settings);
         },
         [this](const TimelineData &timeline) { emit timelineReady(timeline); });

@@ -47,13 +47,21 @@ private:
     // A worker per lane, so a range change's answers are computed side by side: the pages
     // with time grids (Overview, Timeline, Events), the Failures page (and the watch), the
     // Compare page.
+    // Verdicts read every probe of a range (seconds on a big month): the Timeline, Failures and
+    // Compare answers come first without them, and again with them from the Judging lane.
     enum Lane
     {
         Grids,
         Breakdown,
         Comparison,
+        Judging,
         LaneCount
     };
+    // The quick answer, then the judged one; a quick one that arrives after its judged one is
+    // dropped.
+    template<class Compute, class Deliver>
+    void submitTwice(Lane quickLane, std::atomic<quint64> &quick, std::atomic<quint64> &judged,
+                     quint64 &judgedShown, Compute compute, Deliver deliver);
     template<class Compute, class Deliver>
     void submit(Lane lane, std::atomic<quint64> &latest, Compute compute, Deliver deliver);
 
@@ -67,6 +75,12 @@ private:
     std::atomic<quint64> m_compareGeneration{0};
     std::atomic<quint64> m_timelineGeneration{0};
     std::atomic<quint64> m_verdictGeneration{0};
+    std::atomic<quint64> m_failuresJudgedGeneration{0};
+    std::atomic<quint64> m_compareJudgedGeneration{0};
+    std::atomic<quint64> m_timelineJudgedGeneration{0};
+    quint64 m_failuresJudgedShown = 0; // the judged generation last delivered (GUI thread)
+    quint64 m_compareJudgedShown = 0;
+    quint64 m_timelineJudgedShown = 0;
     std::atomic<quint64> m_watchGeneration{0};
     std::atomic<quint64> m_statusGeneration{0};
     qint64 m_statusAtMs = 0; // when statusNow was last asked for

@@ -20,10 +20,14 @@ Result<ComparisonData> computeComparison(const HistoryStore &store, const EventF
     if (!rows)
         return Error{rows.error()};
     data.rows = std::move(*rows);
-    Result<QList<ImageVerdicts>> judged = VerdictEngine(store, verdicts).summarize(filter, range);
-    if (!judged)
-        return Error{judged.error()};
-    data.verdicts = std::move(*judged);
+    if (verdicts.judge) {
+        Result<QList<ImageVerdicts>> judged =
+            VerdictEngine(store, verdicts).summarize(filter, range);
+        if (!judged)
+            return Error{judged.error()};
+        data.verdicts = std::move(*judged);
+        data.judged = true;
+    }
 
     // Only images with a group are compared over time.
     EventFilter grouped = filter;

@@ -14,6 +14,7 @@ struct ComparisonData
     QList<CompareRow> rows;
     QList<ImageVerdicts> verdicts; // grouped images first, like rows
     TimelineData timeline;         // the grouped images only
+    bool judged = false;           // verdicts were filled in
 };
 
 // About a hundred buckets over the range, in whole hours.

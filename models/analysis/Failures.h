@@ -31,6 +31,7 @@ struct FailureSummary
     qint64 unknownSampled = 0;
     // The failed CI pulls by verdict: the registry's side or the runner's.
     std::array<qint64, VerdictCount> verdicts{};
+    bool judged = false; // verdicts were counted
     static constexpr int UnknownSample = 500;
     static constexpr int UnknownGroups = 5;
 };

@@ -85,9 +85,12 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
     }
 
     // Each failed CI pull's verdict, from the probes around it.
-    const Result<QList<VerdictMark>> marks = VerdictEngine(store, verdicts).judge(filter, range);
+    const Result<QList<VerdictMark>> marks = verdicts.judge
+                                                 ? VerdictEngine(store, verdicts).judge(filter, range)
+                                                 : Result<QList<VerdictMark>>(QList<VerdictMark>());
     if (!marks)
         return Error{marks.error()};
+    data.judged = verdicts.judge;
     for (const VerdictMark &mark : *marks) {
         const auto row = rowOf.constFind(mark.imageId);
         const qint64 index = (mark.ts - data.firstBucket) / data.bucketMs;

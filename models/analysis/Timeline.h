@@ -29,6 +29,7 @@ struct TimelineData
     qint64 firstBucket = 0;
     int bucketCount = 0;
     QList<TimelineRow> rows;
+    bool judged = false; // ciVerdicts were filled in
 };
 
 Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilter &filter,

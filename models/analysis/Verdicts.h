@@ -97,6 +97,9 @@ struct VerdictSettings
     // Registries that build images on demand (the config's "on_demand"; nixery.dev by default):
     // their slow pulls are builds, and the sentence says so.
     QSet<QString> onDemandRegistries{QStringLiteral("nixery.dev")};
+    // false: the dashboard's first, quick answer for a range leaves verdicts out (they read every
+    // probe of the range and follow in a second answer).
+    bool judge = true;
     // A successful probe slower than this is slow even when the job's wait is unknown.
     qint64 slowProbeMs = 30 * 1000;
 

@@ -80,7 +80,11 @@ void TestHistoryService::answersTheLatestRequest()
     QCOMPARE(events.last().at(1).value<QList<StoredEvent>>().size(), 10);
     QSignalSpy compare(&service, &DashboardData::compareReady);
     service.requestCompare({}, {now - Day, now + 1});
-    QTRY_COMPARE(compare.size(), 1);
+    // The quick answer, then the same with the verdicts (the quick one is dropped when the
+    // judged one came first); never more.
+    QTRY_VERIFY(!compare.isEmpty() && compare.last().first().value<ComparisonData>().judged);
+    QTest::qWait(200);
+    QVERIFY(compare.size() <= 2);
     QCOMPARE(compare.last().first().value<ComparisonData>().rows.first().stats.total, 51);
     QCOMPARE(failed.size(), 0);
 }
