@@ -58,19 +58,16 @@ int run(const QStringList &arguments)
     // Pages look at once after this process wrote, instead of at the next watch tick.
     QObject::connect(&monitor, &PullMonitor::historyChanged, &data,
                      &HistoryService::checkForChanges);
-    // A saved config applies at once: new images are probed, new CI sources polled.
-    QObject::connect(&configFile, &ConfigEditor::saved, &monitor, [&](const QString &file) {
+    // A saved config applies at once: new images are probed, new CI sources polled, verdicts
+    // judged with the new intervals, and which registries build on demand follows it.
+    auto registries = std::make_shared<QList<RegistryConfig>>(config->registries);
+    QObject::connect(&configFile, &ConfigEditor::saved, &monitor, [&, registries](const QString &file) {
         const Result<Config> changed = Config::load(file);
         if (changed) {
             monitor.reload(*changed);
             data.setVerdictSettings(cli::verdictSettings(*changed));
-        }
-    });
-    // Which registries build on demand follows the config as it is saved.
-    auto registries = std::make_shared<QList<RegistryConfig>>(config->registries);
-    QObject::connect(&configFile, &ConfigEditor::saved, &data, [registries](const QString &file) {
-        if (const Result<Config> changed = Config::load(file))
             *registries = changed->registries;
+        }
     });
     MainWindow window(&state, &data,
                       {&monitor, &exporter, &configFile,

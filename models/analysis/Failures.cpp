@@ -98,9 +98,7 @@ Result<FailureSummary> computeFailures(const HistoryStore &store, const EventFil
         summary.unknownSampled = messages.size();
         summary.unknownGroups = groupByText(messages).mid(0, FailureSummary::UnknownGroups);
     }
-    const Result<QList<VerdictMark>> marks = verdicts.judge
-                                                 ? VerdictEngine(store, verdicts).judge(filter, range)
-                                                 : Result<QList<VerdictMark>>(QList<VerdictMark>());
+    const Result<QList<VerdictMark>> marks = VerdictEngine(store, verdicts).judge(filter, range);
     if (!marks)
         return Error{marks.error()};
     summary.judged = verdicts.judge;

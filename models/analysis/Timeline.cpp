@@ -85,9 +85,7 @@ Result<TimelineData> computeTimeline(const HistoryStore &store, const EventFilte
     }
 
     // Each failed CI pull's verdict, from the probes around it.
-    const Result<QList<VerdictMark>> marks = verdicts.judge
-                                                 ? VerdictEngine(store, verdicts).judge(filter, range)
-                                                 : Result<QList<VerdictMark>>(QList<VerdictMark>());
+    const Result<QList<VerdictMark>> marks = VerdictEngine(store, verdicts).judge(filter, range);
     if (!marks)
         return Error{marks.error()};
     data.judged = verdicts.judge;

@@ -295,6 +295,8 @@ Result<QList<CiVerdict>> VerdictEngine::explain(const EventFilter &filter,
 Result<QList<VerdictMark>> VerdictEngine::judge(const EventFilter &filter,
                                                 const TimeRange &range) const
 {
+    if (!m_settings.judge)
+        return QList<VerdictMark>();
     const Result<JudgedRange> x = judgeRange(m_store, m_settings, filter, range);
     if (!x)
         return Error{x.error()};

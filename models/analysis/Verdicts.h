@@ -121,7 +121,7 @@ public:
     // One verdict per failed CI pull in the range, oldest first.
     Result<QList<CiVerdict>> explain(const EventFilter &filter, const TimeRange &range) const;
     // The verdict of every failed CI pull in the range, oldest first, without the sentences:
-    // reads only numbers, for the dashboard's marks and counts.
+    // reads only numbers, for the dashboard's marks and counts. None when settings.judge is off.
     Result<QList<VerdictMark>> judge(const EventFilter &filter, const TimeRange &range) const;
     // Per image with events in the range (grouped images first, by group and label).
     Result<QList<ImageVerdicts>> summarize(const EventFilter &filter,
